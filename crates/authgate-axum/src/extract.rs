@@ -1,0 +1,139 @@
+//! Extractors: [`Session`], `Option<Session>`, [`Token`].
+
+use authgate_core::SessionUser;
+use axum::{
+    extract::{FromRequestParts, OptionalFromRequestParts},
+    response::{IntoResponse, Response},
+    Json,
+};
+use http::{request::Parts, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::SessionHandle;
+
+/// Why an extractor refused.
+#[derive(Debug)]
+pub enum AuthRejection {
+    /// No session: 401 `{"error":"Unauthorized"}`.
+    Unauthorized,
+    /// The route is not behind an [`crate::AuthLayer`] (a setup mistake): 500.
+    MissingLayer,
+    /// The session did not fit the app's type (a setup mistake): 500.
+    Shape(String),
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                Json(serde_json::json!({ "error": "Unauthorized" })),
+            )
+                .into_response(),
+            Self::MissingLayer => {
+                tracing::error!("session extractor used on a route without AuthLayer");
+                server_error()
+            }
+            Self::Shape(err) => {
+                tracing::error!(error = %err, "session does not deserialize into the extractor's type");
+                server_error()
+            }
+        }
+    }
+}
+
+fn server_error() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(serde_json::json!({ "error": "Configuration" })),
+    )
+        .into_response()
+}
+
+fn handle(parts: &Parts) -> Result<&SessionHandle, AuthRejection> {
+    parts
+        .extensions
+        .get::<SessionHandle>()
+        .ok_or(AuthRejection::MissingLayer)
+}
+
+/// The signed-in user's session; rejects with 401 when there is none.
+///
+/// `T` is the app's own type for `session.user` (default [`SessionUser`]).
+#[derive(Clone, Debug)]
+pub struct Session<T = SessionUser> {
+    /// The user, in the app's type.
+    pub user: T,
+    /// When the session expires (ISO 8601).
+    pub expires: String,
+    /// The whole session as the `session` callback shaped it.
+    pub session: authgate_core::Session,
+}
+
+impl<T: DeserializeOwned> Session<T> {
+    async fn resolve(parts: &Parts) -> Result<Option<Self>, AuthRejection> {
+        let outcome = handle(parts)?.0.get().await;
+        let Some(session) = &outcome.session else {
+            return Ok(None);
+        };
+        let user = serde_json::to_value(&session.user)
+            .and_then(T::deserialize)
+            .map_err(|e| AuthRejection::Shape(e.to_string()))?;
+        Ok(Some(Self {
+            user,
+            expires: session.expires.clone(),
+            session: session.clone(),
+        }))
+    }
+}
+
+impl<S, T> FromRequestParts<S> for Session<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Self::resolve(parts)
+            .await?
+            .ok_or(AuthRejection::Unauthorized)
+    }
+}
+
+impl<S, T> OptionalFromRequestParts<S> for Session<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Self::resolve(parts).await
+    }
+}
+
+/// The decoded JWT (after the `jwt` callback), in the app's type (default
+/// [`authgate_core::Token`]); rejects with 401 when there is none.
+#[derive(Clone, Debug)]
+pub struct Token<T = authgate_core::Token>(pub T);
+
+impl<S, T> FromRequestParts<S> for Token<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let outcome = handle(parts)?.0.get().await;
+        let token = outcome.token.as_ref().ok_or(AuthRejection::Unauthorized)?;
+        let value = serde_json::to_value(token)
+            .and_then(T::deserialize)
+            .map_err(|e| AuthRejection::Shape(e.to_string()))?;
+        Ok(Self(value))
+    }
+}

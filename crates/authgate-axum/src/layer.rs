@@ -1,0 +1,178 @@
+//! [`AuthLayer`]: answers the auth routes and gives every other request a lazy session.
+
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{ready, Context, Poll},
+};
+
+use authgate_core::{Auth, LazySession};
+use bytes::Bytes;
+use http::{header, HeaderValue, Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use pin_project_lite::pin_project;
+use tower_layer::Layer;
+use tower_service::Service;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The session handle in a request's extensions; extractors and guards read it.
+#[derive(Clone, Debug)]
+pub struct SessionHandle(pub Arc<LazySession>);
+
+/// A tower [`Layer`] that mounts an [`Auth`] engine in front of a service.
+///
+/// Requests under the base path are answered by the engine (body read up to
+/// `max_body_bytes`, 413 above). Every other request gets a [`SessionHandle`]: the
+/// session is decoded only if an extractor or guard asks, at most once, and a refreshed
+/// cookie is appended to the response.
+#[derive(Clone, Debug)]
+pub struct AuthLayer {
+    auth: Auth,
+}
+
+impl AuthLayer {
+    /// A layer for this engine.
+    pub fn new(auth: Auth) -> Self {
+        Self { auth }
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            auth: self.auth.clone(),
+        }
+    }
+}
+
+/// The service made by [`AuthLayer`].
+#[derive(Clone, Debug)]
+pub struct AuthService<S> {
+    inner: S,
+    auth: Auth,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for AuthService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ReqBody: Body + Send + 'static,
+    ReqBody::Data: Send,
+    ReqBody::Error: Into<BoxError>,
+    ResBody: From<Bytes> + Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future, ResBody, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        if self.auth.is_auth_path(req.uri().path()) {
+            let auth = self.auth.clone();
+            let fut = async move { Ok(answer(auth, req).await.map(ResBody::from)) };
+            return ResponseFuture {
+                kind: Kind::Auth { fut: Box::pin(fut) },
+            };
+        }
+        let lazy = Arc::new(LazySession::new(self.auth.clone(), req.headers()));
+        req.extensions_mut()
+            .insert(SessionHandle(Arc::clone(&lazy)));
+        ResponseFuture {
+            kind: Kind::Inner {
+                fut: self.inner.call(req),
+                lazy,
+            },
+        }
+    }
+}
+
+/// Reads the body (bounded) and lets the engine answer.
+async fn answer<B>(auth: Auth, req: Request<B>) -> Response<Bytes>
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let limit = auth.max_body_bytes();
+    let (parts, body) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        tracing::warn!(limit, "auth request body too large");
+        return too_large();
+    }
+    let bytes = match Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) if err.is::<LengthLimitError>() => {
+            tracing::warn!(limit, "auth request body too large");
+            return too_large();
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "auth request body could not be read");
+            return authgate_core::bad_request();
+        }
+    };
+    auth.handle(Request::from_parts(parts, bytes)).await
+}
+
+fn too_large() -> Response<Bytes> {
+    let mut res = Response::new(Bytes::from_static(b"\"Payload too large.\""));
+    *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
+}
+
+type AuthFuture<B, E> = Pin<Box<dyn Future<Output = Result<Response<B>, E>> + Send>>;
+
+pin_project! {
+    /// The future of [`AuthService`].
+    pub struct ResponseFuture<F, B, E> {
+        #[pin]
+        kind: Kind<F, B, E>,
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    enum Kind<F, B, E> {
+        // An auth route, answered by the engine.
+        Auth { fut: AuthFuture<B, E> },
+        // Any other request, answered by the inner service.
+        Inner { #[pin] fut: F, lazy: Arc<LazySession> },
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F, B, E>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().kind.project() {
+            KindProj::Auth { fut } => fut.as_mut().poll(cx),
+            KindProj::Inner { fut, lazy } => {
+                let mut res = ready!(fut.poll(cx))?;
+                for cookie in lazy.set_cookies() {
+                    res.headers_mut().append(header::SET_COOKIE, cookie.clone());
+                }
+                Poll::Ready(Ok(res))
+            }
+        }
+    }
+}

@@ -1,0 +1,580 @@
+//! [`AuthConfig`] and its builder: everything is checked when the config is built.
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use url::Url;
+
+use crate::{
+    callbacks::{boxed, CallbackChain},
+    codec::{TokenCodec, TokenFormat},
+    cookies::CookieNames,
+    csrf::CsrfGuard,
+    origin::Origin,
+    Callbacks, Error, Events, JwtContext, NoEvents, Provider, RedirectContext, Session,
+    SessionContext, SignInContext, SignInDecision, Token,
+};
+
+/// Where sessions live.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SessionStrategy {
+    /// An encrypted JWT in the session cookie (the default).
+    #[default]
+    Jwt,
+    /// A session row in a database, behind an adapter (arrives with the adapters).
+    Database,
+}
+
+/// Custom page paths (relative to the origin, or absolute URLs). Each built-in page is
+/// replaced by a redirect there, as in Auth.js.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pages {
+    /// Sign-in page (gets `callbackUrl` and `error`).
+    pub sign_in: Option<String>,
+    /// Sign-out confirmation page.
+    pub sign_out: Option<String>,
+    /// Error page (gets `error`).
+    pub error: Option<String>,
+    /// "Check your email" page.
+    pub verify_request: Option<String>,
+    /// Where new users go after their first sign-in.
+    pub new_user: Option<String>,
+}
+
+/// Looks of the built-in pages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Theme {
+    /// CSS colour of buttons and links.
+    pub brand_color: String,
+    /// URL of a logo shown above the card.
+    pub logo: Option<String>,
+    /// Text colour of buttons.
+    pub button_text: String,
+}
+
+impl Default for Theme {
+    fn default() -> Self {
+        Self {
+            brand_color: "#346df1".into(),
+            logo: None,
+            button_text: "#fff".into(),
+        }
+    }
+}
+
+/// A validated configuration; build it with [`AuthConfig::builder`] or
+/// [`AuthConfig::from_env`], then hand it to [`crate::Auth::new`].
+///
+/// ```
+/// use authgate_core::{AuthConfig, Credentials};
+/// let config = AuthConfig::builder()
+///     .secret("a-long-random-secret-from-openssl-rand-base64-32")
+///     .url("http://localhost:3000")
+///     .provider(Credentials::new(|_, _| async { Ok(None) }))
+///     .build()
+///     .unwrap();
+/// assert_eq!(config.base_path(), "/auth");
+/// ```
+#[derive(Clone)]
+pub struct AuthConfig {
+    pub(crate) secrets: Vec<String>,
+    pub(crate) canonical: Option<Origin>,
+    pub(crate) trust_host: bool,
+    pub(crate) base_path: String,
+    pub(crate) providers: Vec<Provider>,
+    pub(crate) callbacks: CallbackChain,
+    pub(crate) events: Arc<dyn Events>,
+    pub(crate) strategy: SessionStrategy,
+    pub(crate) max_age: Duration,
+    pub(crate) update_age: Duration,
+    pub(crate) pages: Pages,
+    pub(crate) theme: Theme,
+    pub(crate) error_codes: Vec<(String, String)>,
+    pub(crate) format: TokenFormat,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) token_cache_capacity: usize,
+    /// Session codecs and cookie names, `[http, https]`.
+    pub(crate) codecs: [TokenCodec; 2],
+    pub(crate) names: [CookieNames; 2],
+    pub(crate) csrf: CsrfGuard,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field(
+                "secrets",
+                &format_args!("[{} redacted]", self.secrets.len()),
+            )
+            .field("canonical", &self.canonical.as_ref().map(|o| &o.origin))
+            .field("trust_host", &self.trust_host)
+            .field("base_path", &self.base_path)
+            .field("providers", &self.providers)
+            .field("strategy", &self.strategy)
+            .field("max_age", &self.max_age)
+            .field("update_age", &self.update_age)
+            .field("pages", &self.pages)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthConfig {
+    /// An empty builder.
+    pub fn builder() -> AuthConfigBuilder {
+        AuthConfigBuilder::default()
+    }
+
+    /// A builder filled from the process environment: `AUTH_SECRET` (plus
+    /// `AUTH_SECRET_1..3`, put in front for rotation, as Auth.js does), `AUTH_URL` and
+    /// `AUTH_TRUST_HOST`.
+    pub fn from_env() -> AuthConfigBuilder {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// As [`AuthConfig::from_env`], from the given variables.
+    ///
+    /// ```
+    /// use authgate_core::AuthConfig;
+    /// let vars = [("AUTH_SECRET", "s3cret-s3cret-s3cret"), ("AUTH_URL", "https://app.example")];
+    /// let config = AuthConfig::from_vars(vars.map(|(k, v)| (k.to_string(), v.to_string())))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(config.base_path(), "/auth");
+    /// ```
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> AuthConfigBuilder {
+        let vars: std::collections::HashMap<String, String> = vars.into_iter().collect();
+        let mut b = AuthConfigBuilder::default();
+        let mut secrets = Vec::new();
+        for i in [3, 2, 1] {
+            if let Some(s) = vars
+                .get(&format!("AUTH_SECRET_{i}"))
+                .filter(|s| !s.is_empty())
+            {
+                secrets.push(s.clone());
+            }
+        }
+        if let Some(s) = vars.get("AUTH_SECRET").filter(|s| !s.is_empty()) {
+            secrets.push(s.clone());
+        }
+        b.secrets = secrets;
+        if let Some(u) = vars.get("AUTH_URL").filter(|s| !s.is_empty()) {
+            b.url = Some(u.clone());
+        }
+        if let Some(t) = vars.get("AUTH_TRUST_HOST") {
+            match t.trim().to_ascii_lowercase().as_str() {
+                "" | "0" | "false" | "no" | "off" => b.trust_host = false,
+                "1" | "true" | "yes" | "on" => b.trust_host = true,
+                _ => {
+                    b.env_error = Some(format!("AUTH_TRUST_HOST must be true or false, not {t:?}"))
+                }
+            }
+        }
+        b
+    }
+
+    /// The base path of the auth routes (`/auth` by default).
+    pub fn base_path(&self) -> &str {
+        &self.base_path
+    }
+
+    /// The providers.
+    pub fn providers(&self) -> &[Provider] {
+        &self.providers
+    }
+
+    /// The session strategy.
+    pub fn strategy(&self) -> SessionStrategy {
+        self.strategy
+    }
+
+    /// Session lifetime.
+    pub fn max_age(&self) -> Duration {
+        self.max_age
+    }
+
+    /// How old a session token may get before an app route re-issues it.
+    pub fn update_age(&self) -> Duration {
+        self.update_age
+    }
+
+    /// The session token codec used for a given scheme (`secure` = https).
+    pub fn token_codec(&self, secure: bool) -> &TokenCodec {
+        &self.codecs[usize::from(secure)]
+    }
+
+    /// The cookie names used for a given scheme (`secure` = https).
+    pub fn cookie_names(&self, secure: bool) -> &CookieNames {
+        &self.names[usize::from(secure)]
+    }
+
+    /// The message the app registered for an error code, if it is on the allow-list.
+    pub fn error_message(&self, code: &str) -> Option<&str> {
+        self.error_codes
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+/// Builds an [`AuthConfig`]; [`AuthConfigBuilder::build`] checks everything.
+#[must_use]
+pub struct AuthConfigBuilder {
+    secrets: Vec<String>,
+    url: Option<String>,
+    trust_host: bool,
+    base_path: Option<String>,
+    providers: Vec<Provider>,
+    callbacks: CallbackChain,
+    events: Arc<dyn Events>,
+    strategy: SessionStrategy,
+    max_age: Duration,
+    update_age: Duration,
+    pages: Pages,
+    theme: Theme,
+    error_codes: Vec<(String, String)>,
+    format: TokenFormat,
+    max_body_bytes: usize,
+    token_cache_capacity: usize,
+    env_error: Option<String>,
+}
+
+impl Default for AuthConfigBuilder {
+    /// The secure defaults, one reason each.
+    fn default() -> Self {
+        Self {
+            // No secret: `build` refuses, there is no insecure fallback.
+            secrets: Vec::new(),
+            // No canonical URL and no trusted host: `build` refuses, so a forged Host
+            // header can never steer redirects unless the app opts in.
+            url: None,
+            trust_host: false,
+            // Auth.js v5's default; `/api/auth` for Next.js clients.
+            base_path: None,
+            providers: Vec::new(),
+            callbacks: CallbackChain::default(),
+            events: Arc::new(NoEvents),
+            strategy: SessionStrategy::Jwt,
+            // 30 days, as Auth.js.
+            max_age: Duration::from_secs(30 * 24 * 3600),
+            // 24 h, as Auth.js: how often a sliding session is re-issued on app routes.
+            update_age: Duration::from_secs(24 * 3600),
+            pages: Pages::default(),
+            theme: Theme::default(),
+            error_codes: Vec::new(),
+            // Auth.js v5 tokens and `authjs.*` cookies.
+            format: TokenFormat::AuthJsV5,
+            // Auth bodies are small forms; 64 KiB bounds memory per request.
+            max_body_bytes: 64 * 1024,
+            // Verified tokens cached by exact cookie value; bounded.
+            token_cache_capacity: 10_000,
+            env_error: None,
+        }
+    }
+}
+
+impl AuthConfigBuilder {
+    /// Sets the one secret (replacing any list).
+    pub fn secret(mut self, secret: impl Into<String>) -> Self {
+        self.secrets = vec![secret.into()];
+        self
+    }
+
+    /// Sets a list of secrets: tokens are encrypted with the first and decrypted with
+    /// any, so a secret can be rotated without signing everyone out.
+    pub fn secrets<S: Into<String>>(mut self, secrets: impl IntoIterator<Item = S>) -> Self {
+        self.secrets = secrets.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The canonical URL of the app (`AUTH_URL`). It always wins over `Host` and
+    /// `X-Forwarded-*`. A path in it (other than `/`) becomes the base path.
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// Trust `Host` / `X-Forwarded-Host` / `X-Forwarded-Proto` when no URL is set
+    /// (behind a proxy you control).
+    pub fn trust_host(mut self, trust: bool) -> Self {
+        self.trust_host = trust;
+        self
+    }
+
+    /// The base path of the auth routes (default `/auth`).
+    pub fn base_path(mut self, path: impl Into<String>) -> Self {
+        self.base_path = Some(path.into());
+        self
+    }
+
+    /// Adds a provider.
+    pub fn provider(mut self, provider: impl Into<Provider>) -> Self {
+        self.providers.push(provider.into());
+        self
+    }
+
+    /// Sets the callbacks (closures set with `on_*` still take precedence).
+    pub fn callbacks(mut self, callbacks: impl Callbacks) -> Self {
+        self.callbacks.base = Arc::new(callbacks);
+        self
+    }
+
+    /// Sets the `sign_in` callback.
+    pub fn on_sign_in<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(SignInContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<SignInDecision, Error>> + Send + 'static,
+    {
+        self.callbacks.sign_in = Some(boxed(f));
+        self
+    }
+
+    /// Sets the `redirect` callback.
+    pub fn on_redirect<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(RedirectContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<String, Error>> + Send + 'static,
+    {
+        self.callbacks.redirect = Some(boxed(f));
+        self
+    }
+
+    /// Sets the `jwt` callback.
+    pub fn on_jwt<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(JwtContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Option<Token>, Error>> + Send + 'static,
+    {
+        self.callbacks.jwt = Some(boxed(f));
+        self
+    }
+
+    /// Sets the `session` callback.
+    pub fn on_session<F, Fut>(mut self, f: F) -> Self
+    where
+        F: Fn(SessionContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Session, Error>> + Send + 'static,
+    {
+        self.callbacks.session = Some(boxed(f));
+        self
+    }
+
+    /// Sets the event handlers.
+    pub fn events(mut self, events: impl Events) -> Self {
+        self.events = Arc::new(events);
+        self
+    }
+
+    /// Sets the session strategy.
+    pub fn strategy(mut self, strategy: SessionStrategy) -> Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// Session lifetime (default 30 days).
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = max_age;
+        self
+    }
+
+    /// How old a token may get before app routes re-issue it (default 24 h).
+    pub fn update_age(mut self, update_age: Duration) -> Self {
+        self.update_age = update_age;
+        self
+    }
+
+    /// Custom pages.
+    pub fn pages(mut self, pages: Pages) -> Self {
+        self.pages = pages;
+        self
+    }
+
+    /// Looks of the built-in pages.
+    pub fn theme(mut self, theme: Theme) -> Self {
+        self.theme = theme;
+        self
+    }
+
+    /// Allows an app error code (from `authorize` or `sign_in`) to reach the client,
+    /// with the message the built-in pages show for it.
+    pub fn error_code(mut self, code: impl Into<String>, message: impl Into<String>) -> Self {
+        self.error_codes.push((code.into(), message.into()));
+        self
+    }
+
+    /// Reads and writes NextAuth.js v4 cookies (`next-auth.*`, A256GCM tokens) instead of
+    /// Auth.js v5 ones, and uses `/api/auth` as the default base path.
+    pub fn nextauth_v4_compat(mut self) -> Self {
+        self.format = TokenFormat::NextAuthV4;
+        self
+    }
+
+    /// The largest request body an auth route reads (default 64 KiB); larger gets 413.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// How many verified tokens to keep decoded (default 10 000; 0 turns it off).
+    pub fn token_cache_capacity(mut self, entries: usize) -> Self {
+        self.token_cache_capacity = entries;
+        self
+    }
+
+    /// Checks everything and derives the keys.
+    pub fn build(self) -> Result<AuthConfig, Error> {
+        let cfg = |m: String| Err(Error::Config(m));
+        if let Some(e) = self.env_error {
+            return cfg(e);
+        }
+        if self.secrets.is_empty() {
+            return cfg("MissingSecret: set AUTH_SECRET (e.g. `openssl rand -base64 32`)".into());
+        }
+        if self.secrets.iter().any(String::is_empty) {
+            return cfg("MissingSecret: a secret is empty".into());
+        }
+        if self.secrets[0].len() < 32 {
+            tracing::warn!(
+                "the first secret is shorter than 32 bytes; use `openssl rand -base64 32`"
+            );
+        }
+        let mut url_path = None;
+        let canonical = match &self.url {
+            None => None,
+            Some(raw) => {
+                let Some(url) = Url::parse(raw)
+                    .ok()
+                    .filter(|u| u.query().is_none() && u.fragment().is_none())
+                else {
+                    return cfg(format!("AUTH_URL is not an absolute http(s) URL: {raw:?}"));
+                };
+                let Some(origin) = Origin::of_url(&url) else {
+                    return cfg(format!("AUTH_URL must be http or https: {raw:?}"));
+                };
+                let path = url.path().trim_end_matches('/');
+                if !path.is_empty() {
+                    url_path = Some(path.to_owned());
+                }
+                Some(origin)
+            }
+        };
+        if canonical.is_none() && !self.trust_host {
+            return cfg(
+                "UntrustedHost: set AUTH_URL (the canonical URL) or AUTH_TRUST_HOST=true".into(),
+            );
+        }
+        let default_base = match self.format {
+            TokenFormat::AuthJsV5 => "/auth",
+            TokenFormat::NextAuthV4 => "/api/auth",
+        };
+        let base_path = self
+            .base_path
+            .or(url_path)
+            .unwrap_or_else(|| default_base.to_owned());
+        let base_path = base_path.trim_end_matches('/').to_owned();
+        if !base_path.starts_with('/')
+            || base_path.contains(['?', '#', '\\'])
+            || base_path.contains("//")
+        {
+            return cfg(format!(
+                "base path must be an absolute path like /auth: {base_path:?}"
+            ));
+        }
+        for (i, p) in self.providers.iter().enumerate() {
+            let id = p.id();
+            if id.is_empty()
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return cfg(format!(
+                    "provider id must be letters, digits, - or _: {id:?}"
+                ));
+            }
+            if self.providers[..i].iter().any(|q| q.id() == id) {
+                return cfg(format!("two providers have the id {id:?}"));
+            }
+        }
+        if self.strategy == SessionStrategy::Database {
+            let credentials_only = !self.providers.is_empty()
+                && self
+                    .providers
+                    .iter()
+                    .all(|p| matches!(p, Provider::Credentials(_)));
+            if credentials_only {
+                return cfg("UnsupportedStrategy: the credentials provider cannot use database sessions; use SessionStrategy::Jwt".into());
+            }
+            return cfg(
+                "MissingAdapter: the database strategy needs an adapter, and none is configured"
+                    .into(),
+            );
+        }
+        for (code, _) in &self.error_codes {
+            if code.is_empty()
+                || !code
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return cfg(format!(
+                    "error code must be letters, digits, - or _: {code:?}"
+                ));
+            }
+        }
+        let pages = [
+            &self.pages.sign_in,
+            &self.pages.sign_out,
+            &self.pages.error,
+            &self.pages.verify_request,
+            &self.pages.new_user,
+        ];
+        for page in pages.into_iter().flatten() {
+            let absolute = Url::parse(page)
+                .ok()
+                .is_some_and(|u| matches!(u.scheme(), "http" | "https"));
+            if !(absolute || (page.starts_with('/') && !page.starts_with("//"))) {
+                return cfg(format!(
+                    "page must be a path like /login or an http(s) URL: {page:?}"
+                ));
+            }
+        }
+        if self.max_age.is_zero() || self.update_age > self.max_age {
+            return cfg("max_age must be positive and update_age at most max_age".into());
+        }
+        let prefix = match self.format {
+            TokenFormat::AuthJsV5 => "authjs",
+            TokenFormat::NextAuthV4 => "next-auth",
+        };
+        let names = [
+            CookieNames::new(prefix, false),
+            CookieNames::new(prefix, true),
+        ];
+        let codec = |n: &CookieNames| {
+            let salt = match self.format {
+                TokenFormat::AuthJsV5 => n.session_token.as_str(),
+                TokenFormat::NextAuthV4 => "",
+            };
+            TokenCodec::new(self.format, &self.secrets, salt)
+        };
+        let codecs = [codec(&names[0])?, codec(&names[1])?];
+        Ok(AuthConfig {
+            csrf: CsrfGuard::new(&self.secrets),
+            secrets: self.secrets,
+            canonical,
+            trust_host: self.trust_host,
+            base_path,
+            providers: self.providers,
+            callbacks: self.callbacks,
+            events: self.events,
+            strategy: self.strategy,
+            max_age: self.max_age,
+            update_age: self.update_age,
+            pages: self.pages,
+            theme: self.theme,
+            error_codes: self.error_codes,
+            format: self.format,
+            max_body_bytes: self.max_body_bytes,
+            token_cache_capacity: self.token_cache_capacity,
+            codecs,
+            names,
+        })
+    }
+}

@@ -1,0 +1,63 @@
+//! A request's session, resolved on first use and at most once.
+
+use http::{HeaderMap, HeaderValue};
+use tokio::sync::OnceCell;
+
+use crate::{Auth, SessionOutcome};
+
+/// The session of one app request, decoded only when something asks for it.
+///
+/// Framework adapters put one (in an `Arc`) in the request's extensions and, after the
+/// handler ran, append [`LazySession::set_cookies`] to the response.
+#[derive(Debug)]
+pub struct LazySession {
+    auth: Auth,
+    cookies: Vec<HeaderValue>,
+    secure: Option<bool>,
+    cell: OnceCell<SessionOutcome>,
+}
+
+impl LazySession {
+    /// Captures what the session needs from the request headers (the `Cookie` values and
+    /// the scheme); decodes nothing yet.
+    pub fn new(auth: Auth, headers: &HeaderMap) -> Self {
+        let cookies = headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .cloned()
+            .collect();
+        let secure = auth.is_secure(headers);
+        Self {
+            auth,
+            cookies,
+            secure,
+            cell: OnceCell::new(),
+        }
+    }
+
+    /// The engine.
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    /// Resolves the session (the first call decodes; later calls reuse the result).
+    pub async fn get(&self) -> &SessionOutcome {
+        self.cell
+            .get_or_init(|| async {
+                match self.secure {
+                    Some(secure) if !self.cookies.is_empty() => {
+                        self.auth
+                            .session_from_cookies(self.cookies.iter(), secure)
+                            .await
+                    }
+                    _ => SessionOutcome::default(),
+                }
+            })
+            .await
+    }
+
+    /// The `Set-Cookie` values to append, if the session was resolved.
+    pub fn set_cookies(&self) -> &[HeaderValue] {
+        self.cell.get().map_or(&[], |o| o.set_cookies.as_slice())
+    }
+}

@@ -1,0 +1,112 @@
+//! The default `redirect` rule and the open-redirect checks behind it.
+
+use percent_encoding::percent_decode_str;
+use url::Url;
+
+/// The Auth.js default `redirect`, hardened: a relative path is resolved against
+/// `base_url`, an absolute URL of the same origin is kept, and everything else
+/// (other origins, other schemes, `//host`, `/\host`, their percent-encoded forms, and
+/// anything with whitespace or control characters) becomes `base_url`.
+///
+/// ```
+/// use authgate_core::default_redirect;
+/// let base = "https://app.example";
+/// assert_eq!(default_redirect("/dashboard?x=1", base), "https://app.example/dashboard?x=1");
+/// assert_eq!(default_redirect("https://app.example/a", base), "https://app.example/a");
+/// assert_eq!(default_redirect("//evil.example", base), base);
+/// assert_eq!(default_redirect("javascript:alert(1)", base), base);
+/// ```
+pub fn default_redirect(url: &str, base_url: &str) -> String {
+    same_origin_target(url, base_url).unwrap_or_else(|| base_url.to_owned())
+}
+
+/// `Some(target)` when `url` is a safe same-origin target for `base_url`.
+fn same_origin_target(url: &str, base_url: &str) -> Option<String> {
+    let decoded = percent_decode_str(url).decode_utf8_lossy();
+    if [url, decoded.as_ref()]
+        .iter()
+        .any(|s| has_forbidden_chars(s))
+    {
+        return None;
+    }
+    let base = Url::parse(base_url).ok()?;
+    let target = if url.starts_with('/') {
+        if decoded.starts_with("//") || url.starts_with("//") {
+            return None;
+        }
+        format!("{}{}", base_url.trim_end_matches('/'), url)
+    } else {
+        url.to_owned()
+    };
+    let parsed = Url::parse(&target).ok()?;
+    let same = matches!(parsed.scheme(), "http" | "https")
+        && parsed.username().is_empty()
+        && parsed.password().is_none()
+        && parsed.origin() == base.origin();
+    same.then_some(target)
+}
+
+/// Whitespace, control characters and backslashes never belong in a redirect target:
+/// browsers strip or reinterpret them, which is how `/\t/evil` becomes `//evil`.
+fn has_forbidden_chars(s: &str) -> bool {
+    s.is_empty()
+        || s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_redirect;
+
+    const BASE: &str = "http://localhost:3000";
+
+    #[test]
+    fn keeps_same_origin_targets() {
+        for (input, want) in [
+            ("/", "http://localhost:3000/"),
+            ("/dashboard", "http://localhost:3000/dashboard"),
+            ("/a?b=c#d", "http://localhost:3000/a?b=c#d"),
+            ("http://localhost:3000/x", "http://localhost:3000/x"),
+            ("http://localhost:3000", "http://localhost:3000"),
+        ] {
+            assert_eq!(default_redirect(input, BASE), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn rejects_attacks() {
+        for input in [
+            "//evil.com",
+            "///evil.com",
+            "/\\evil.com",
+            "\\\\evil.com",
+            "/%2Fevil.com",
+            "/%2F%2Fevil.com",
+            "/%5Cevil.com",
+            "%2F%2Fevil.com",
+            " //evil.com",
+            "//evil.com ",
+            "\t/evil.com",
+            "/\t/evil.com",
+            "/\n/evil.com",
+            "/%09/evil.com",
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "%6A%61vascript:alert(1)",
+            " javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "https://evil.com",
+            "http://localhost:3000@evil.com",
+            "http://evil.com#http://localhost:3000",
+            "http://localhost:3001/",
+            "https://localhost:3000/",
+            "http:evil.com",
+            "evil.com",
+            "",
+            "http://user:pass@localhost:3000/",
+            "http://localhost:3000\\@evil.com",
+        ] {
+            assert_eq!(default_redirect(input, BASE), BASE, "{input:?}");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The session object returned by `GET /session` and handed to extractors.
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// The user part of a [`Session`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionUser {
+    /// The user id (the default `session` callback leaves it out, as Auth.js does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Picture URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The app's own fields (a role, ...).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl SessionUser {
+    /// Reads an app field as `T`.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        self.extra.get(key).and_then(|v| T::deserialize(v).ok())
+    }
+
+    /// Sets an app field.
+    pub fn insert<T: Serialize>(&mut self, key: impl Into<String>, value: T) -> Result<(), Error> {
+        self.extra.insert(key.into(), serde_json::to_value(value)?);
+        Ok(())
+    }
+}
+
+/// What a client sees of a session: `{ user: { name, email, image }, expires }` by
+/// default, shaped by the `session` callback.
+///
+/// ```
+/// use authgate_core::{Session, SessionUser};
+/// let mut session = Session::default();
+/// session.user = Some(SessionUser { name: Some("Alice".into()), ..Default::default() });
+/// let json = serde_json::to_value(&session).unwrap();
+/// assert_eq!(json["user"]["name"], "Alice");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// The signed-in user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<SessionUser>,
+    /// When the session expires, ISO 8601 (`2026-12-24T10:00:00.000Z`).
+    #[serde(default)]
+    pub expires: String,
+    /// Any other top-level field the `session` callback adds.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Session {
+    /// Reads a top-level app field as `T`.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        self.extra.get(key).and_then(|v| T::deserialize(v).ok())
+    }
+
+    /// Sets a top-level app field.
+    pub fn insert<T: Serialize>(&mut self, key: impl Into<String>, value: T) -> Result<(), Error> {
+        self.extra.insert(key.into(), serde_json::to_value(value)?);
+        Ok(())
+    }
+
+    /// A user field (`id`, `name`, `email`, `image`, or an app field) as `T`.
+    pub fn user_field<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let user = self.user.as_ref()?;
+        let value = match key {
+            "id" => user.id.clone().map(Value::String),
+            "name" => user.name.clone().map(Value::String),
+            "email" => user.email.clone().map(Value::String),
+            "image" => user.image.clone().map(Value::String),
+            other => user.extra.get(other).cloned(),
+        }?;
+        T::deserialize(value).ok()
+    }
+}

@@ -1,0 +1,170 @@
+//! Reading a JWT session: decode, `jwt`, `session`, re-issue (Auth.js `GET /session`).
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode};
+use serde_json::Value;
+
+use crate::{
+    cookies::{clear_session_cookies, CookieAttrs, RequestCookies},
+    engine::{json, no_store, RouteCtx, SessionOutcome},
+    Auth, JwtContext, Session, SessionContext, SessionEvent, SessionUser, Token, Trigger,
+};
+
+/// Who reads the session.
+#[derive(Clone, Debug)]
+pub(crate) enum ReadMode {
+    /// `GET /session` (`None`) or `POST /session` (`Some(data)`): always re-issued.
+    Route(Option<Option<Value>>),
+    /// An app route: re-issued only when `jwt` changed the token or it is older than
+    /// `update_age`.
+    App,
+}
+
+/// `expires` as JavaScript's `Date.toISOString()` writes it.
+fn iso(unix: i64) -> String {
+    let at =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    at.format(&fmt).unwrap_or_default()
+}
+
+/// The default session of a token: `{user: {name, email, image}, expires}`.
+pub(crate) fn default_session(token: &Token, expires: i64) -> Session {
+    Session {
+        user: Some(SessionUser {
+            name: token.name.clone(),
+            email: token.email.clone(),
+            image: token.picture.clone(),
+            ..SessionUser::default()
+        }),
+        expires: iso(expires),
+        ..Session::default()
+    }
+}
+
+impl Auth {
+    pub(crate) async fn read_session(
+        &self,
+        cookies: &RequestCookies<'_>,
+        secure: bool,
+        mode: ReadMode,
+    ) -> SessionOutcome {
+        let config = &self.inner.config;
+        let names = config.cookie_names(secure);
+        let Some(value) = cookies.session_token(&names.session_token) else {
+            return SessionOutcome::default();
+        };
+        let existing = cookies.session_cookie_names(&names.session_token);
+        let attrs = CookieAttrs { secure };
+        let fail = |what: &str, err: &dyn std::fmt::Display| {
+            tracing::warn!(error = %err, "JWTSessionError: {what}; session cookies cleared");
+            SessionOutcome {
+                set_cookies: clear_session_cookies(&existing, attrs),
+                ..SessionOutcome::default()
+            }
+        };
+        let decoded = match self.decode_token(secure, &value) {
+            Ok(t) => t,
+            Err(err) => return fail("token rejected", &err),
+        };
+        let (trigger, data) = match &mode {
+            ReadMode::Route(Some(data)) => (Some(Trigger::Update), data.clone()),
+            _ => (None, None),
+        };
+        let ctx = JwtContext {
+            token: (*decoded).clone(),
+            user: None,
+            account: None,
+            profile: None,
+            trigger,
+            is_new_user: None,
+            session: data.clone(),
+        };
+        let token = match config.callbacks.jwt(ctx).await {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                tracing::debug!("jwt callback ended the session");
+                return SessionOutcome {
+                    set_cookies: clear_session_cookies(&existing, attrs),
+                    ..SessionOutcome::default()
+                };
+            }
+            Err(err) => return fail("jwt callback failed", &err),
+        };
+        let now = crate::time_now();
+        let reissue = match mode {
+            ReadMode::Route(_) => true,
+            ReadMode::App => {
+                let update_age = i64::try_from(config.update_age.as_secs()).unwrap_or(i64::MAX);
+                token != *decoded
+                    || decoded
+                        .iat
+                        .is_none_or(|iat| now.saturating_sub(iat) >= update_age)
+            }
+        };
+        let (set_cookies, token) = if reissue {
+            match self.issue_token(token, secure, &existing) {
+                Ok(issued) => issued,
+                Err(err) => return fail("token could not be encoded", &err),
+            }
+        } else {
+            (Vec::new(), token)
+        };
+        let expires = token.exp.unwrap_or(now);
+        let ctx = SessionContext {
+            session: default_session(&token, expires),
+            token: token.clone(),
+            trigger,
+            new_session: data,
+        };
+        let session = match config.callbacks.session(ctx).await {
+            Ok(s) => s,
+            Err(err) => return fail("session callback failed", &err),
+        };
+        if matches!(mode, ReadMode::Route(_)) {
+            let event = SessionEvent {
+                session: session.clone(),
+                token: token.clone(),
+            };
+            if let Err(err) = config.events.session(event).await {
+                tracing::error!(error = %err, "session event failed");
+            }
+        }
+        SessionOutcome {
+            session: Some(session),
+            token: Some(token),
+            set_cookies,
+        }
+    }
+
+    /// `GET /session` and `POST /session`.
+    pub(crate) async fn session_route(
+        &self,
+        ctx: RouteCtx<'_>,
+        update: Option<Option<Value>>,
+    ) -> Response<Bytes> {
+        let is_update = update.is_some();
+        let outcome = self
+            .read_session(&ctx.cookies, ctx.origin.secure, ReadMode::Route(update))
+            .await;
+        let mut cookies: Vec<HeaderValue> = ctx.set_cookies;
+        let had_cookie = !outcome.set_cookies.is_empty();
+        cookies.extend(outcome.set_cookies);
+        match outcome.session {
+            Some(session) => {
+                let res = json(StatusCode::OK, &session, cookies);
+                if is_update {
+                    res
+                } else {
+                    no_store(res)
+                }
+            }
+            // A POST whose session could not be read or updated is a 400, as Auth.js.
+            None if is_update && had_cookie => json(StatusCode::BAD_REQUEST, &Value::Null, cookies),
+            None if is_update => json(StatusCode::OK, &Value::Null, cookies),
+            None => no_store(json(StatusCode::OK, &Value::Null, cookies)),
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The JWT session payload.
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// The claims of a JWT session (Auth.js `token`): the standard fields plus the app's own.
+///
+/// ```
+/// use authgate_core::Token;
+/// let mut token = Token::default();
+/// token.sub = Some("1".into());
+/// token.insert("role", "admin").unwrap();
+/// assert_eq!(token.get::<String>("role").as_deref(), Some("admin"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Token {
+    /// Subject: the user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Picture URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    /// Issued at (unix seconds); set on every encode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// Expires at (unix seconds); set on every encode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    /// Token id (UUID v4); set on every encode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    /// Every other claim.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Token {
+    /// Reads an app claim as `T`; `None` when absent or of another shape.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        self.extra.get(key).and_then(|v| T::deserialize(v).ok())
+    }
+
+    /// Sets an app claim.
+    pub fn insert<T: Serialize>(&mut self, key: impl Into<String>, value: T) -> Result<(), Error> {
+        self.extra.insert(key.into(), serde_json::to_value(value)?);
+        Ok(())
+    }
+
+    /// Removes an app claim, returning it.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        self.extra.remove(key)
+    }
+
+    /// Builds a token from decoded claims.
+    pub fn from_claims(claims: Map<String, Value>) -> Result<Self, Error> {
+        Ok(serde_json::from_value(Value::Object(claims))?)
+    }
+
+    /// The claims as a JSON object.
+    pub fn to_claims(&self) -> Result<Map<String, Value>, Error> {
+        match serde_json::to_value(self)? {
+            Value::Object(map) => Ok(map),
+            _ => Err(Error::InvalidToken("token is not a JSON object")),
+        }
+    }
+}
