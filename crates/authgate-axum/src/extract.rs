@@ -1,5 +1,7 @@
 //! Extractors: [`Session`], `Option<Session>`, [`Token`].
 
+use std::{any::Any, sync::Arc};
+
 use authgate_core::SessionUser;
 use axum::{
     extract::{FromRequestParts, OptionalFromRequestParts},
@@ -67,22 +69,40 @@ pub struct Session<T = SessionUser> {
     /// When the session expires (ISO 8601).
     pub expires: String,
     /// The whole session as the `session` callback shaped it.
-    pub session: authgate_core::Session,
+    pub session: Arc<authgate_core::Session>,
 }
 
-impl<T: DeserializeOwned> Session<T> {
+/// `value` as the app's type: a plain clone when `T` is the same type, serde otherwise.
+fn convert<V, T>(value: V) -> Result<T, AuthRejection>
+where
+    V: serde::Serialize + Clone + 'static,
+    T: DeserializeOwned + 'static,
+{
+    let any: Box<dyn Any> = Box::new(value);
+    match any.downcast::<T>() {
+        Ok(same) => Ok(*same),
+        Err(any) => {
+            let value = any
+                .downcast::<V>()
+                .map_err(|_| AuthRejection::Shape("type confusion".into()))?;
+            serde_json::to_value(&*value)
+                .and_then(T::deserialize)
+                .map_err(|e| AuthRejection::Shape(e.to_string()))
+        }
+    }
+}
+
+impl<T: DeserializeOwned + 'static> Session<T> {
     async fn resolve(parts: &Parts) -> Result<Option<Self>, AuthRejection> {
         let outcome = handle(parts)?.0.get().await;
         let Some(session) = &outcome.session else {
             return Ok(None);
         };
-        let user = serde_json::to_value(&session.user)
-            .and_then(T::deserialize)
-            .map_err(|e| AuthRejection::Shape(e.to_string()))?;
+        let user = convert(session.user.clone().unwrap_or_default())?;
         Ok(Some(Self {
             user,
             expires: session.expires.clone(),
-            session: session.clone(),
+            session: Arc::clone(session),
         }))
     }
 }
@@ -90,7 +110,7 @@ impl<T: DeserializeOwned> Session<T> {
 impl<S, T> FromRequestParts<S> for Session<T>
 where
     S: Send + Sync,
-    T: DeserializeOwned + Send,
+    T: DeserializeOwned + Send + 'static,
 {
     type Rejection = AuthRejection;
 
@@ -104,7 +124,7 @@ where
 impl<S, T> OptionalFromRequestParts<S> for Session<T>
 where
     S: Send + Sync,
-    T: DeserializeOwned + Send,
+    T: DeserializeOwned + Send + 'static,
 {
     type Rejection = AuthRejection;
 
@@ -124,16 +144,13 @@ pub struct Token<T = authgate_core::Token>(pub T);
 impl<S, T> FromRequestParts<S> for Token<T>
 where
     S: Send + Sync,
-    T: DeserializeOwned + Send,
+    T: DeserializeOwned + Send + 'static,
 {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let outcome = handle(parts)?.0.get().await;
         let token = outcome.token.as_ref().ok_or(AuthRejection::Unauthorized)?;
-        let value = serde_json::to_value(token)
-            .and_then(T::deserialize)
-            .map_err(|e| AuthRejection::Shape(e.to_string()))?;
-        Ok(Self(value))
+        Ok(Self(convert((**token).clone())?))
     }
 }

@@ -156,6 +156,8 @@ where
 #[derive(Clone)]
 pub(crate) struct CallbackChain {
     pub(crate) base: Arc<dyn Callbacks>,
+    /// `false` once the app replaced the default callbacks with its own trait impl.
+    pub(crate) base_is_default: bool,
     pub(crate) sign_in: Option<CallbackFn<SignInContext, SignInDecision>>,
     pub(crate) redirect: Option<CallbackFn<RedirectContext, String>>,
     pub(crate) jwt: Option<CallbackFn<JwtContext, Option<Token>>>,
@@ -166,6 +168,7 @@ impl Default for CallbackChain {
     fn default() -> Self {
         Self {
             base: Arc::new(DefaultCallbacks),
+            base_is_default: true,
             sign_in: None,
             redirect: None,
             jwt: None,
@@ -175,6 +178,17 @@ impl Default for CallbackChain {
 }
 
 impl CallbackChain {
+    /// Whether `jwt` is the app's own (the default returns the token unchanged, so the
+    /// hot path can skip it).
+    pub(crate) fn custom_jwt(&self) -> bool {
+        self.jwt.is_some() || !self.base_is_default
+    }
+
+    /// Whether `session` is the app's own.
+    pub(crate) fn custom_session(&self) -> bool {
+        self.session.is_some() || !self.base_is_default
+    }
+
     pub(crate) async fn sign_in(&self, ctx: SignInContext) -> Result<SignInDecision, Error> {
         match &self.sign_in {
             Some(f) => f(ctx).await,

@@ -315,6 +315,7 @@ impl AuthConfigBuilder {
     /// Sets the callbacks (closures set with `on_*` still take precedence).
     pub fn callbacks(mut self, callbacks: impl Callbacks) -> Self {
         self.callbacks.base = Arc::new(callbacks);
+        self.callbacks.base_is_default = false;
         self
     }
 

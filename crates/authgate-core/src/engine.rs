@@ -20,9 +20,9 @@ use crate::{
 #[derive(Clone, Debug, Default)]
 pub struct SessionOutcome {
     /// The session, as the `session` callback shaped it.
-    pub session: Option<Session>,
+    pub session: Option<Arc<Session>>,
     /// The token `jwt` returned.
-    pub token: Option<Token>,
+    pub token: Option<Arc<Token>>,
     /// `Set-Cookie` values to add to the response (a re-issued or cleared token).
     pub set_cookies: Vec<HeaderValue>,
 }

@@ -12,7 +12,10 @@ use crate::{Auth, SessionOutcome};
 #[derive(Debug)]
 pub struct LazySession {
     auth: Auth,
-    cookies: Vec<HeaderValue>,
+    // Usually one `Cookie` header (HTTP/1.1): kept apart so the common case allocates
+    // nothing.
+    first_cookie: Option<HeaderValue>,
+    more_cookies: Vec<HeaderValue>,
     secure: Option<bool>,
     cell: OnceCell<SessionOutcome>,
 }
@@ -21,15 +24,14 @@ impl LazySession {
     /// Captures what the session needs from the request headers (the `Cookie` values and
     /// the scheme); decodes nothing yet.
     pub fn new(auth: Auth, headers: &HeaderMap) -> Self {
-        let cookies = headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .cloned()
-            .collect();
+        let mut values = headers.get_all(http::header::COOKIE).iter();
+        let first_cookie = values.next().cloned();
+        let more_cookies = values.cloned().collect();
         let secure = auth.is_secure(headers);
         Self {
             auth,
-            cookies,
+            first_cookie,
+            more_cookies,
             secure,
             cell: OnceCell::new(),
         }
@@ -44,11 +46,10 @@ impl LazySession {
     pub async fn get(&self) -> &SessionOutcome {
         self.cell
             .get_or_init(|| async {
-                match self.secure {
-                    Some(secure) if !self.cookies.is_empty() => {
-                        self.auth
-                            .session_from_cookies(self.cookies.iter(), secure)
-                            .await
+                match (self.secure, &self.first_cookie) {
+                    (Some(secure), Some(first)) => {
+                        let all = std::iter::once(first).chain(self.more_cookies.iter());
+                        self.auth.session_from_cookies(all, secure).await
                     }
                     _ => SessionOutcome::default(),
                 }

@@ -1,5 +1,7 @@
 //! Reading a JWT session: decode, `jwt`, `session`, re-issue (Auth.js `GET /session`).
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
 use serde_json::Value;
@@ -20,14 +22,20 @@ pub(crate) enum ReadMode {
     App,
 }
 
-/// `expires` as JavaScript's `Date.toISOString()` writes it.
+/// `expires` as JavaScript's `Date.toISOString()` writes it (`2026-12-24T10:00:00.000Z`).
 fn iso(unix: i64) -> String {
     let at =
         time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    at.format(&fmt).unwrap_or_default()
+    let (date, clock) = (at.date(), at.time());
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
+        date.year(),
+        u8::from(date.month()),
+        date.day(),
+        clock.hour(),
+        clock.minute(),
+        clock.second()
+    )
 }
 
 /// The default session of a token: `{user: {name, email, image}, expires}`.
@@ -56,14 +64,15 @@ impl Auth {
         let Some(value) = cookies.session_token(&names.session_token) else {
             return SessionOutcome::default();
         };
-        let existing = cookies.session_cookie_names(&names.session_token);
+        let existing = || cookies.session_cookie_names(&names.session_token);
         let attrs = CookieAttrs { secure };
+        let cleared = || SessionOutcome {
+            set_cookies: clear_session_cookies(&existing(), attrs),
+            ..SessionOutcome::default()
+        };
         let fail = |what: &str, err: &dyn std::fmt::Display| {
             tracing::warn!(error = %err, "JWTSessionError: {what}; session cookies cleared");
-            SessionOutcome {
-                set_cookies: clear_session_cookies(&existing, attrs),
-                ..SessionOutcome::default()
-            }
+            cleared()
         };
         let decoded = match self.decode_token(secure, &value) {
             Ok(t) => t,
@@ -73,60 +82,67 @@ impl Auth {
             ReadMode::Route(Some(data)) => (Some(Trigger::Update), data.clone()),
             _ => (None, None),
         };
-        let ctx = JwtContext {
-            token: (*decoded).clone(),
-            user: None,
-            account: None,
-            profile: None,
-            trigger,
-            is_new_user: None,
-            session: data.clone(),
-        };
-        let token = match config.callbacks.jwt(ctx).await {
-            Ok(Some(t)) => t,
-            Ok(None) => {
-                tracing::debug!("jwt callback ended the session");
-                return SessionOutcome {
-                    set_cookies: clear_session_cookies(&existing, attrs),
-                    ..SessionOutcome::default()
-                };
+        // The default `jwt` returns the token unchanged: skip it (and the clone).
+        let token = if config.callbacks.custom_jwt() {
+            let ctx = JwtContext {
+                token: (*decoded).clone(),
+                user: None,
+                account: None,
+                profile: None,
+                trigger,
+                is_new_user: None,
+                session: data.clone(),
+            };
+            match config.callbacks.jwt(ctx).await {
+                Ok(Some(t)) if t == *decoded => Arc::clone(&decoded),
+                Ok(Some(t)) => Arc::new(t),
+                Ok(None) => {
+                    tracing::debug!("jwt callback ended the session");
+                    return cleared();
+                }
+                Err(err) => return fail("jwt callback failed", &err),
             }
-            Err(err) => return fail("jwt callback failed", &err),
+        } else {
+            Arc::clone(&decoded)
         };
         let now = crate::time_now();
         let reissue = match mode {
             ReadMode::Route(_) => true,
             ReadMode::App => {
                 let update_age = i64::try_from(config.update_age.as_secs()).unwrap_or(i64::MAX);
-                token != *decoded
+                !Arc::ptr_eq(&token, &decoded)
                     || decoded
                         .iat
                         .is_none_or(|iat| now.saturating_sub(iat) >= update_age)
             }
         };
         let (set_cookies, token) = if reissue {
-            match self.issue_token(token, secure, &existing) {
-                Ok(issued) => issued,
+            match self.issue_token(Arc::unwrap_or_clone(token), secure, &existing()) {
+                Ok((cookies, issued)) => (cookies, Arc::new(issued)),
                 Err(err) => return fail("token could not be encoded", &err),
             }
         } else {
             (Vec::new(), token)
         };
         let expires = token.exp.unwrap_or(now);
-        let ctx = SessionContext {
-            session: default_session(&token, expires),
-            token: token.clone(),
-            trigger,
-            new_session: data,
-        };
-        let session = match config.callbacks.session(ctx).await {
-            Ok(s) => s,
-            Err(err) => return fail("session callback failed", &err),
-        };
+        let mut session = default_session(&token, expires);
+        if config.callbacks.custom_session() {
+            let ctx = SessionContext {
+                session,
+                token: (*token).clone(),
+                trigger,
+                new_session: data,
+            };
+            session = match config.callbacks.session(ctx).await {
+                Ok(s) => s,
+                Err(err) => return fail("session callback failed", &err),
+            };
+        }
+        let session = Arc::new(session);
         if matches!(mode, ReadMode::Route(_)) {
             let event = SessionEvent {
-                session: session.clone(),
-                token: token.clone(),
+                session: (*session).clone(),
+                token: (*token).clone(),
             };
             if let Err(err) = config.events.session(event).await {
                 tracing::error!(error = %err, "session event failed");

@@ -187,7 +187,7 @@ async fn home(session: Option<Session>) -> Html<String> {
     }
 }
 
-async fn me(session: Session) -> Json<authgate::Session> {
+async fn me(session: Session) -> Json<std::sync::Arc<authgate::Session>> {
     Json(session.session)
 }
 
