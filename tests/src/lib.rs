@@ -272,6 +272,19 @@ pub fn http_date(s: &str) -> Option<i64> {
     Some(days * 86_400 + h * 3600 + m * 60 + sec)
 }
 
+/// Parses `2026-12-24T10:00:00.000Z` (JavaScript's `toISOString`) to unix seconds.
+pub fn iso_date(s: &str) -> Option<i64> {
+    let s = s.strip_suffix(".000Z")?;
+    let (date, time) = s.split_once('T')?;
+    let mut d = date.split('-');
+    let (y, m, day) = (d.next()?, d.next()?, d.next()?);
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = months.get(m.parse::<usize>().ok()?.checked_sub(1)?)?;
+    http_date(&format!("Xxx, {day} {month} {y} {time} GMT"))
+}
+
 /// Now, in unix seconds.
 pub fn now() -> i64 {
     std::time::SystemTime::now()
