@@ -1,6 +1,6 @@
 //! Extractors: [`Session`], `Option<Session>`, [`Token`].
 
-use std::{any::Any, sync::Arc};
+use std::sync::Arc;
 
 use authgate_core::SessionUser;
 use axum::{
@@ -72,33 +72,15 @@ pub struct Session<T = SessionUser> {
     pub session: Arc<authgate_core::Session>,
 }
 
-/// `value` as the app's type: a plain clone when `T` is the same type, serde otherwise.
-fn convert<V, T>(value: V) -> Result<T, AuthRejection>
-where
-    V: serde::Serialize + Clone + 'static,
-    T: DeserializeOwned + 'static,
-{
-    let any: Box<dyn Any> = Box::new(value);
-    match any.downcast::<T>() {
-        Ok(same) => Ok(*same),
-        Err(any) => {
-            let value = any
-                .downcast::<V>()
-                .map_err(|_| AuthRejection::Shape("type confusion".into()))?;
-            serde_json::to_value(&*value)
-                .and_then(T::deserialize)
-                .map_err(|e| AuthRejection::Shape(e.to_string()))
-        }
-    }
-}
-
 impl<T: DeserializeOwned + 'static> Session<T> {
     async fn resolve(parts: &Parts) -> Result<Option<Self>, AuthRejection> {
         let outcome = handle(parts)?.0.get().await;
         let Some(session) = &outcome.session else {
             return Ok(None);
         };
-        let user = convert(session.user.clone().unwrap_or_default())?;
+        let user = session
+            .user_as::<T>()
+            .map_err(|e| AuthRejection::Shape(e.to_string()))?;
         Ok(Some(Self {
             user,
             expires: session.expires.clone(),
@@ -151,6 +133,9 @@ where
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let outcome = handle(parts)?.0.get().await;
         let token = outcome.token.as_ref().ok_or(AuthRejection::Unauthorized)?;
-        Ok(Self(convert((**token).clone())?))
+        token
+            .to_type::<T>()
+            .map(Self)
+            .map_err(|e| AuthRejection::Shape(e.to_string()))
     }
 }

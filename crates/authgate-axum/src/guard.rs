@@ -9,13 +9,13 @@ use std::{
 };
 
 use bytes::Bytes;
-use http::{header, HeaderValue, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::SessionHandle;
 
-type Predicate = Arc<dyn Fn(&authgate_core::Session) -> bool + Send + Sync>;
+type Predicate = Arc<authgate_core::SessionPredicate>;
 
 /// Lets a request through only with a session (and, for [`require`], only when the
 /// predicate holds).
@@ -106,48 +106,20 @@ where
         Box::pin(async move {
             let Some(handle) = req.extensions().get::<SessionHandle>().cloned() else {
                 tracing::error!("guard used on a route without AuthLayer");
-                return Ok(json(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    r#"{"error":"Configuration"}"#,
-                ));
+                let res =
+                    authgate_core::json_error(StatusCode::INTERNAL_SERVER_ERROR, "Configuration");
+                return Ok(res.map(ResBody::from));
             };
             let outcome = handle.0.get().await;
-            let Some(session) = &outcome.session else {
-                let wants_page = req
-                    .headers()
-                    .get(header::ACCEPT)
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.contains("text/html"));
-                let target = handle.0.auth().sign_in_redirect(req.headers(), req.uri());
-                return Ok(
-                    match (
-                        wants_page,
-                        target.and_then(|t| HeaderValue::from_str(&t).ok()),
-                    ) {
-                        (true, Some(location)) => {
-                            let mut res = Response::new(ResBody::from(Bytes::new()));
-                            *res.status_mut() = StatusCode::FOUND;
-                            res.headers_mut().insert(header::LOCATION, location);
-                            res
-                        }
-                        _ => json(StatusCode::UNAUTHORIZED, r#"{"error":"Unauthorized"}"#),
-                    },
-                );
-            };
-            if predicate.is_some_and(|p| !p(session)) {
-                return Ok(json(StatusCode::FORBIDDEN, r#"{"error":"Forbidden"}"#));
+            let decision =
+                handle
+                    .0
+                    .auth()
+                    .guard(outcome, predicate.as_deref(), req.headers(), req.uri());
+            if let Err(denied) = decision {
+                return Ok(denied.map(ResBody::from));
             }
             inner.call(req).await
         })
     }
-}
-
-fn json<B: From<Bytes>>(status: StatusCode, body: &'static str) -> Response<B> {
-    let mut res = Response::new(B::from(Bytes::from_static(body.as_bytes())));
-    *res.status_mut() = status;
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    res
 }

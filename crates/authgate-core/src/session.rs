@@ -5,6 +5,23 @@ use serde_json::{Map, Value};
 
 use crate::Error;
 
+/// `value` as the app's type `T`: a plain move when `T` is `V` itself, a serde round
+/// trip otherwise.
+pub(crate) fn convert<V, T>(value: V) -> Result<T, Error>
+where
+    V: Serialize + 'static,
+    T: DeserializeOwned + 'static,
+{
+    let any: Box<dyn std::any::Any> = Box::new(value);
+    match any.downcast::<T>() {
+        Ok(same) => Ok(*same),
+        Err(any) => match any.downcast::<V>() {
+            Ok(value) => Ok(T::deserialize(serde_json::to_value(&*value)?)?),
+            Err(_) => Err(Error::InvalidToken("type mismatch")),
+        },
+    }
+}
+
 /// The user part of a [`Session`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionUser {
@@ -71,6 +88,19 @@ impl Session {
     pub fn insert<T: Serialize>(&mut self, key: impl Into<String>, value: T) -> Result<(), Error> {
         self.extra.insert(key.into(), serde_json::to_value(value)?);
         Ok(())
+    }
+
+    /// The user part as the app's own type (`SessionUser` itself is just cloned).
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct Me { name: String }
+    /// let mut session = authgate_core::Session::default();
+    /// session.user = Some(authgate_core::SessionUser { name: Some("Ann".into()), ..Default::default() });
+    /// assert_eq!(session.user_as::<Me>().unwrap().name, "Ann");
+    /// ```
+    pub fn user_as<T: DeserializeOwned + 'static>(&self) -> Result<T, Error> {
+        convert(self.user.clone().unwrap_or_default())
     }
 
     /// A user field (`id`, `name`, `email`, `image`, or an app field) as `T`.

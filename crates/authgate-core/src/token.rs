@@ -59,6 +59,11 @@ impl Token {
         self.extra.remove(key)
     }
 
+    /// The whole token as the app's own type (`Token` itself is just cloned).
+    pub fn to_type<T: DeserializeOwned + 'static>(&self) -> Result<T, Error> {
+        crate::session::convert(self.clone())
+    }
+
     /// Builds a token from decoded claims.
     pub fn from_claims(claims: Map<String, Value>) -> Result<Self, Error> {
         Ok(serde_json::from_value(Value::Object(claims))?)

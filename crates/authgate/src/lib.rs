@@ -5,7 +5,7 @@
 //! `redirect` callback chain. Handlers extract the session; guards protect routes.
 //!
 //! This crate re-exports [`authgate_core`] at its root and the framework adapters as
-//! modules behind features (`axum`, on by default).
+//! modules behind features (`axum`, on by default; `actix`).
 //!
 //! ```
 //! use authgate::{Auth, AuthConfig, Credentials, User};
@@ -31,6 +31,12 @@
 //! ```
 
 pub use authgate_core::*;
+
+/// The actix-web adapter ([`authgate_actix`]).
+#[cfg(feature = "actix")]
+pub mod actix {
+    pub use authgate_actix::*;
+}
 
 /// The axum / tower adapter ([`authgate_axum`]).
 #[cfg(feature = "axum")]

@@ -1,22 +1,22 @@
 //! The authgate demo app (DESIGN §6): credentials sign-in with four users, every
 //! callback, and the app routes `/`, `/api/me`, `/dashboard` and `/admin`.
 //!
-//! The end-to-end suite drives [`router`], so the demo is the contract other tools and
-//! tests rely on.
+//! The framework-free part (users, callbacks, pages) lives here; `router` (feature
+//! `axum`) and the `authgate-demo-actix` crate serve it. The end-to-end suite drives
+//! both, so the demo is the contract other tools and tests rely on.
 
 use std::collections::HashMap;
 
-use authgate::axum::{require, require_auth, AuthLayer, Session};
 use authgate::{
     Auth, AuthConfig, AuthConfigBuilder, Credentials, Error, SignInDecision, Token, Trigger, User,
 };
-use axum::{
-    http::StatusCode,
-    response::{Html, IntoResponse},
-    routing::get,
-    Json, Router,
-};
 use subtle::ConstantTimeEq;
+
+pub mod pages;
+#[cfg(feature = "axum")]
+mod router;
+#[cfg(feature = "axum")]
+pub use router::router;
 
 /// A demo user: username, password, and who they are.
 struct DemoUser {
@@ -150,82 +150,58 @@ pub fn auth(secret: &str, url: &str) -> Result<Auth, Error> {
     ))
 }
 
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
-    ))
+/// The demo's environment (DESIGN §6): `PORT`, `AUTH_SECRET`, `AUTH_URL`,
+/// `AUTH_STRATEGY`.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Port to listen on (127.0.0.1); default 3000.
+    pub port: u16,
+    /// The secret; default: random, with a warning.
+    pub secret: String,
+    /// The canonical URL; default `http://localhost:$PORT`.
+    pub url: String,
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-async fn home(session: Option<Session>) -> Html<String> {
-    match session {
-        Some(s) => {
-            let who = s
-                .user
-                .name
-                .clone()
-                .or(s.user.email.clone())
-                .unwrap_or_default();
-            page(
-                "authgate demo",
-                &format!(
-                    "<p>Signed in as <strong>{}</strong>.</p><p><a href=\"/dashboard\">Dashboard</a> · <a href=\"/admin\">Admin</a> · <a href=\"/api/me\">/api/me</a> · <a href=\"/auth/signout\">Sign out</a></p>",
-                    escape(&who)
-                ),
-            )
+impl Settings {
+    /// Reads the environment; an invalid value is an error message.
+    pub fn from_env() -> Result<Self, String> {
+        use rand::RngCore;
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let port: u16 = match env("PORT") {
+            Some(p) => p
+                .parse()
+                .map_err(|_| format!("PORT is not a port number: {p:?}"))?,
+            None => 3000,
+        };
+        let secret = env("AUTH_SECRET").unwrap_or_else(|| {
+            tracing::warn!("AUTH_SECRET is not set: using a random secret, so sessions end when the demo stops");
+            let mut bytes = [0u8; 32];
+            rand::thread_rng().fill_bytes(&mut bytes);
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        });
+        let url = env("AUTH_URL").unwrap_or_else(|| format!("http://localhost:{port}"));
+        match env("AUTH_STRATEGY").as_deref() {
+            None | Some("jwt") => {}
+            Some("database") => {
+                return Err("AUTH_STRATEGY=database needs the database adapters, which are not built yet; use jwt".into())
+            }
+            Some(other) => return Err(format!("AUTH_STRATEGY must be jwt or database, not {other:?}")),
         }
-        None => page(
-            "authgate demo",
-            "<p>Not signed in.</p><p><a href=\"/auth/signin\">Sign in</a></p>",
-        ),
+        for unused in ["OIDC_ISSUER", "GITHUB_ID", "DATABASE_URL"] {
+            if env(unused).is_some() {
+                tracing::warn!("{unused} is set but OAuth/OIDC providers and databases are not built yet; ignored");
+            }
+        }
+        Ok(Self { port, secret, url })
+    }
+
+    /// The demo engine for these settings.
+    pub fn auth(&self) -> Result<Auth, String> {
+        auth(&self.secret, &self.url).map_err(|e| e.to_string())
     }
 }
 
-async fn me(session: Session) -> Json<std::sync::Arc<authgate::Session>> {
-    Json(session.session)
-}
-
-async fn dashboard(session: Session) -> Html<String> {
-    let who = session.user.name.unwrap_or_default();
-    page(
-        "Dashboard",
-        &format!(
-            "<p>Welcome, {}.</p><p><a href=\"/\">Home</a></p>",
-            escape(&who)
-        ),
-    )
-}
-
-async fn admin(session: Session) -> Html<String> {
-    let who = session.user.name.unwrap_or_default();
-    page("Admin", &format!("<p>Hello admin {}.</p>", escape(&who)))
-}
-
-async fn unauthorized() -> impl IntoResponse {
-    (
-        StatusCode::OK,
-        page(
-            "Unauthorized",
-            "<p>This account may not sign in here.</p><p><a href=\"/\">Home</a></p>",
-        ),
-    )
-}
-
-/// The demo's router with the auth layer on.
-pub fn router(auth: Auth) -> Router {
-    let is_admin =
-        |s: &authgate::Session| s.user_field::<String>("role").as_deref() == Some("admin");
-    Router::new()
-        .route("/", get(home))
-        .route("/api/me", get(me))
-        .route("/dashboard", get(dashboard).layer(require_auth()))
-        .route("/admin", get(admin).layer(require(is_admin)))
-        .route("/unauthorized", get(unauthorized))
-        .layer(AuthLayer::new(auth))
+/// The demo's admin check, for the `/admin` guard.
+pub fn is_admin(session: &authgate::Session) -> bool {
+    session.user_field::<String>("role").as_deref() == Some("admin")
 }

@@ -1,0 +1,127 @@
+//! Extractors: [`Session`], `Option<Session>`, [`Token`].
+
+use std::{fmt, sync::Arc};
+
+use actix_web::{
+    dev::Payload, http::StatusCode, FromRequest, HttpMessage, HttpRequest, HttpResponse,
+    ResponseError,
+};
+use authgate_core::SessionUser;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use crate::SessionHandle;
+
+/// Why an extractor refused.
+#[derive(Debug)]
+pub enum AuthRejection {
+    /// No session: 401 `{"error":"Unauthorized"}`.
+    Unauthorized,
+    /// The route is not behind an [`crate::AuthMiddleware`] (a setup mistake): 500.
+    MissingMiddleware,
+    /// The session did not fit the app's type (a setup mistake): 500.
+    Shape(String),
+}
+
+impl fmt::Display for AuthRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unauthorized => f.write_str("no session"),
+            Self::MissingMiddleware => f.write_str("session extractor used without AuthMiddleware"),
+            Self::Shape(e) => write!(
+                f,
+                "session does not deserialize into the extractor's type: {e}"
+            ),
+        }
+    }
+}
+
+impl ResponseError for AuthRejection {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let code = match self {
+            Self::Unauthorized => "Unauthorized",
+            other => {
+                tracing::error!("{other}");
+                "Configuration"
+            }
+        };
+        HttpResponse::build(self.status_code()).json(serde_json::json!({ "error": code }))
+    }
+}
+
+fn handle(req: &HttpRequest) -> Result<SessionHandle, AuthRejection> {
+    req.extensions()
+        .get::<SessionHandle>()
+        .cloned()
+        .ok_or(AuthRejection::MissingMiddleware)
+}
+
+/// The signed-in user's session; rejects with 401 when there is none.
+///
+/// `T` is the app's own type for `session.user` (default [`SessionUser`]). As an
+/// `Option<Session<T>>`, a missing session is `None` (actix's `Option` extractor turns
+/// any rejection into `None`).
+#[derive(Clone, Debug)]
+pub struct Session<T = SessionUser> {
+    /// The user, in the app's type.
+    pub user: T,
+    /// When the session expires (ISO 8601).
+    pub expires: String,
+    /// The whole session as the `session` callback shaped it.
+    pub session: Arc<authgate_core::Session>,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Session<T> {
+    type Error = AuthRejection;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let handle = handle(req);
+        Box::pin(async move {
+            let handle = handle?;
+            let outcome = handle.0.get().await;
+            let session = outcome
+                .session
+                .as_ref()
+                .ok_or(AuthRejection::Unauthorized)?;
+            let user = session
+                .user_as::<T>()
+                .map_err(|e| AuthRejection::Shape(e.to_string()))?;
+            Ok(Self {
+                user,
+                expires: session.expires.clone(),
+                session: Arc::clone(session),
+            })
+        })
+    }
+}
+
+/// The decoded JWT (after the `jwt` callback), in the app's type (default
+/// [`authgate_core::Token`]); rejects with 401 when there is none.
+#[derive(Clone, Debug)]
+pub struct Token<T = authgate_core::Token>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Token<T> {
+    type Error = AuthRejection;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let handle = handle(req);
+        Box::pin(async move {
+            let handle = handle?;
+            let outcome = handle.0.get().await;
+            let token = outcome.token.as_ref().ok_or(AuthRejection::Unauthorized)?;
+            token
+                .to_type::<T>()
+                .map(Self)
+                .map_err(|e| AuthRejection::Shape(e.to_string()))
+        })
+    }
+}

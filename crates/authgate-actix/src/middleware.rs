@@ -1,0 +1,145 @@
+//! [`AuthMiddleware`]: answers the auth routes and gives every other request a lazy
+//! session.
+
+use std::{rc::Rc, sync::Arc};
+
+use actix_web::{
+    body::{BoxBody, EitherBody, MessageBody},
+    dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform},
+    http::header,
+    Error, HttpMessage, HttpResponse,
+};
+use authgate_core::{Auth, LazySession};
+use bytes::{Bytes, BytesMut};
+use futures_util::{
+    future::{ready, LocalBoxFuture, Ready},
+    StreamExt,
+};
+
+use crate::convert;
+
+/// The session handle in a request's extensions; extractors and guards read it.
+#[derive(Clone, Debug)]
+pub struct SessionHandle(pub Arc<LazySession>);
+
+/// An actix-web middleware that mounts an [`Auth`] engine: requests under the base path
+/// are answered by the engine (body read up to `max_body_bytes`, 413 above); every other
+/// request gets a [`SessionHandle`], decoded only when asked, at most once, with any
+/// refreshed cookie appended to the response.
+#[derive(Clone, Debug)]
+pub struct AuthMiddleware {
+    auth: Auth,
+}
+
+impl AuthMiddleware {
+    /// A middleware for this engine.
+    pub fn new(auth: Auth) -> Self {
+        Self { auth }
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for AuthMiddleware
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B, BoxBody>>;
+    type Error = Error;
+    type Transform = AuthMiddlewareService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(AuthMiddlewareService {
+            service: Rc::new(service),
+            auth: self.auth.clone(),
+        }))
+    }
+}
+
+/// The service made by [`AuthMiddleware`].
+#[derive(Debug)]
+pub struct AuthMiddlewareService<S> {
+    service: Rc<S>,
+    auth: Auth,
+}
+
+impl<S, B> Service<ServiceRequest> for AuthMiddlewareService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B, BoxBody>>;
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        let auth = self.auth.clone();
+        if auth.is_auth_path(req.path()) {
+            return Box::pin(async move {
+                let res = answer(&auth, &mut req).await;
+                Ok(req.into_response(res).map_into_right_body())
+            });
+        }
+        let lazy = Arc::new(LazySession::new(
+            auth,
+            &convert::session_headers(req.headers()),
+        ));
+        req.extensions_mut()
+            .insert(SessionHandle(Arc::clone(&lazy)));
+        let fut = self.service.call(req);
+        Box::pin(async move {
+            let mut res = fut.await?;
+            for cookie in lazy.set_cookies() {
+                if let Some(v) = convert::header_value(cookie) {
+                    res.headers_mut().append(header::SET_COOKIE, v);
+                }
+            }
+            Ok(res.map_into_left_body())
+        })
+    }
+}
+
+/// Reads the body (bounded) and lets the engine answer.
+async fn answer(auth: &Auth, req: &mut ServiceRequest) -> HttpResponse {
+    let limit = auth.max_body_bytes();
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        tracing::warn!(limit, "auth request body too large");
+        return too_large();
+    }
+    let mut payload = req.take_payload();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        match chunk {
+            Ok(chunk) if body.len() + chunk.len() <= limit => body.extend_from_slice(&chunk),
+            Ok(_) => {
+                tracing::warn!(limit, "auth request body too large");
+                return too_large();
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "auth request body could not be read");
+                return convert::response(authgate_core::bad_request());
+            }
+        }
+    }
+    match convert::request(req, Bytes::from(body)) {
+        Some(request) => convert::response(auth.handle(request).await),
+        None => {
+            tracing::warn!("auth request could not be converted (malformed header or URI)");
+            convert::response(authgate_core::bad_request())
+        }
+    }
+}
+
+fn too_large() -> HttpResponse {
+    HttpResponse::PayloadTooLarge()
+        .content_type("application/json")
+        .body(Bytes::from_static(b"\"Payload too large.\""))
+}

@@ -1,0 +1,40 @@
+//! The demo on axum.
+
+use std::sync::Arc;
+
+use authgate::axum::{require, require_auth, AuthLayer, Session};
+use authgate::Auth;
+use axum::{response::Html, routing::get, Json, Router};
+
+use crate::{is_admin, pages};
+
+async fn home(session: Option<Session>) -> Html<String> {
+    Html(pages::home(session.as_ref().map(|s| &s.user)))
+}
+
+async fn me(session: Session) -> Json<Arc<authgate::Session>> {
+    Json(session.session)
+}
+
+async fn dashboard(session: Session) -> Html<String> {
+    Html(pages::dashboard(&session.user))
+}
+
+async fn admin(session: Session) -> Html<String> {
+    Html(pages::admin(&session.user))
+}
+
+async fn unauthorized() -> Html<String> {
+    Html(pages::unauthorized())
+}
+
+/// The demo's router with the auth layer on.
+pub fn router(auth: Auth) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/api/me", get(me))
+        .route("/dashboard", get(dashboard).layer(require_auth()))
+        .route("/admin", get(admin).layer(require(is_admin)))
+        .route("/unauthorized", get(unauthorized))
+        .layer(AuthLayer::new(auth))
+}
