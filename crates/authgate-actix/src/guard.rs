@@ -109,7 +109,7 @@ where
             let outcome = handle.0.get().await;
             let headers = convert::session_headers(req.headers());
             let uri = convert::uri(&req).unwrap_or_default();
-            if let Err(denied) =
+            if let Some(denied) =
                 handle
                     .0
                     .auth()

@@ -116,7 +116,7 @@ where
                     .0
                     .auth()
                     .guard(outcome, predicate.as_deref(), req.headers(), req.uri());
-            if let Err(denied) = decision {
+            if let Some(denied) = decision {
                 return Ok(denied.map(ResBody::from));
             }
             inner.call(req).await

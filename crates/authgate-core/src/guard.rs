@@ -10,7 +10,7 @@ use crate::{engine::respond, Auth, Session, SessionOutcome};
 pub type SessionPredicate = dyn Fn(&Session) -> bool + Send + Sync;
 
 impl Auth {
-    /// `Ok(())` when the request may go on; otherwise the response to send instead:
+    /// `None` when the request may go on; otherwise the response to send instead:
     /// without a session, a redirect to the sign-in page (with `callbackUrl`) for page
     /// requests (`Accept: text/html`) and 401 `{"error":"Unauthorized"}` for the rest;
     /// with a session that fails `predicate`, 403 `{"error":"Forbidden"}`.
@@ -20,7 +20,7 @@ impl Auth {
         predicate: Option<&SessionPredicate>,
         headers: &HeaderMap,
         uri: &Uri,
-    ) -> Result<(), Response<Bytes>> {
+    ) -> Option<Response<Bytes>> {
         let Some(session) = &outcome.session else {
             let wants_page = headers
                 .get(header::ACCEPT)
@@ -29,7 +29,7 @@ impl Auth {
             let location = self
                 .sign_in_redirect(headers, uri)
                 .and_then(|t| HeaderValue::from_str(&t).ok());
-            return Err(match (wants_page, location) {
+            return Some(match (wants_page, location) {
                 (true, Some(location)) => {
                     let mut res = respond(StatusCode::FOUND, None, Bytes::new(), Vec::new());
                     res.headers_mut().insert(header::LOCATION, location);
@@ -39,8 +39,8 @@ impl Auth {
             });
         };
         match predicate {
-            Some(p) if !p(session) => Err(json_error(StatusCode::FORBIDDEN, "Forbidden")),
-            _ => Ok(()),
+            Some(p) if !p(session) => Some(json_error(StatusCode::FORBIDDEN, "Forbidden")),
+            _ => None,
         }
     }
 }
