@@ -2,16 +2,17 @@
 # Load test: the same /api/me handler with and without AuthLayer, over loopback.
 # The server runs on one core (taskset 0), wrk on the other (taskset 1); bare and
 # layered runs alternate, and the medians are compared.
-# Usage: scripts/loadtest.sh [seconds per run] [rounds]   (needs wrk: apt-get install wrk)
+# Usage: scripts/loadtest.sh [axum|actix] [seconds per run] [rounds]   (needs wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=${1:-5}
-rounds=${2:-5}
+framework=${1:-axum}
+secs=${2:-5}
+rounds=${3:-5}
 port=18080
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
-cargo build --release -q -p authgate-axum --example loadtest_server
+cargo build --release -q -p "authgate-$framework" --example "loadtest_$framework"
 out=$(mktemp)
-PORT=$port taskset -c 0 target/release/examples/loadtest_server > "$out" &
+PORT=$port taskset -c 0 target/release/examples/"loadtest_$framework" > "$out" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
 for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.1; done

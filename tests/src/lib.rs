@@ -592,6 +592,15 @@ impl Browser {
             .to_owned()
     }
 
+    /// The CSRF token from a `csrf` route at another path (another base path).
+    pub async fn json_csrf(&self, path: &str) -> String {
+        let res = self.get(path).await;
+        res.json()["csrfToken"]
+            .as_str()
+            .expect("csrfToken")
+            .to_owned()
+    }
+
     /// Signs in with the demo credentials provider; returns the callback response.
     pub async fn sign_in(&self, username: &str, password: &str) -> Resp {
         self.sign_in_to(username, password, "/").await
