@@ -325,7 +325,6 @@ async fn jwt_error_or_none_on_read_ends_session(fw: Framework) {
 /// §1.3 step 3: `jwt` returning null on an update ends the session like on a read:
 /// body `null`, cookies cleared, and no error status (only thrown errors make v5
 /// answer 400 on POST /session).
-#[allow(dead_code)] // Out of the suite: engine answers 400 (see the report of issue #2).
 async fn jwt_none_on_update_ends_session(fw: Framework) {
     let server = spawn_with(fw, |b| {
         b.on_jwt(|ctx| async move {
@@ -860,6 +859,7 @@ async fn events_fire(fw: Framework) {
 }
 
 suite!(
+    jwt_none_on_update_ends_session,
     alice_and_bob_sign_in,
     mallory_is_redirected,
     eve_is_denied,

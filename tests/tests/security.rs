@@ -376,7 +376,6 @@ fn assert_same_origin(location: Option<&str>, base: &str, what: &str) {
 
 /// Non-ASCII same-origin targets: kept, but a `Location` header must be an ASCII
 /// URI-reference (RFC 9110 §10.2.2), so the path must arrive percent-encoded.
-#[allow(dead_code)] // Out of the suite: the engine sends raw UTF-8 bytes (see the report).
 async fn non_ascii_callback_urls_are_encoded(fw: Framework) {
     let server = spawn(fw).await;
     let base = server.base.clone();
@@ -1269,6 +1268,7 @@ async fn bad_configs_fail_at_build(_fw: Framework) {
 }
 
 suite!(
+    non_ascii_callback_urls_are_encoded,
     pages_escape_config_strings,
     bad_configs_fail_at_build,
     csrf_failures_never_reach_authorize,

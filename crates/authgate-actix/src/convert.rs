@@ -7,17 +7,19 @@ use actix_web::{
 };
 use bytes::Bytes;
 
-/// The request headers the session and guards need (`Cookie`, `Host`, `Accept`,
-/// `X-Forwarded-*`), as an `http` 1 map.
-pub(crate) fn session_headers(headers: &ActixHeaders) -> http::HeaderMap {
+/// The request headers the session and guards need.
+pub(crate) const SESSION_HEADERS: &[&str] = &[
+    "cookie",
+    "host",
+    "accept",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+];
+
+/// Some request headers, as an `http` 1 map.
+pub(crate) fn session_headers(headers: &ActixHeaders, names: &[&'static str]) -> http::HeaderMap {
     let mut map = http::HeaderMap::new();
-    for name in [
-        "cookie",
-        "host",
-        "accept",
-        "x-forwarded-host",
-        "x-forwarded-proto",
-    ] {
+    for &name in names {
         for value in headers.get_all(name) {
             if let Ok(v) = http::HeaderValue::from_bytes(value.as_bytes()) {
                 map.append(name, v);

@@ -107,7 +107,7 @@ where
                     .map_into_right_body());
             };
             let outcome = handle.0.get().await;
-            let headers = convert::session_headers(req.headers());
+            let headers = convert::session_headers(req.headers(), convert::SESSION_HEADERS);
             let uri = convert::uri(&req).unwrap_or_default();
             if let Some(denied) =
                 handle

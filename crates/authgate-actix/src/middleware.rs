@@ -83,10 +83,16 @@ where
                 Ok(req.into_response(res).map_into_right_body())
             });
         }
-        let lazy = Arc::new(LazySession::new(
-            auth,
-            &convert::session_headers(req.headers()),
-        ));
+        // With a canonical URL only the cookies matter; otherwise the origin comes from
+        // the Host / X-Forwarded-* headers or the URI.
+        let lazy = if auth.config().canonical_origin().is_some() {
+            let headers = convert::session_headers(req.headers(), &["cookie"]);
+            LazySession::new(auth, &headers, &http::Uri::default())
+        } else {
+            let headers = convert::session_headers(req.headers(), convert::SESSION_HEADERS);
+            LazySession::new(auth, &headers, &convert::uri(&req).unwrap_or_default())
+        };
+        let lazy = Arc::new(lazy);
         req.extensions_mut()
             .insert(SessionHandle(Arc::clone(&lazy)));
         let fut = self.service.call(req);

@@ -83,7 +83,11 @@ where
                 kind: Kind::Auth { fut: Box::pin(fut) },
             };
         }
-        let lazy = Arc::new(LazySession::new(self.auth.clone(), req.headers()));
+        let lazy = Arc::new(LazySession::new(
+            self.auth.clone(),
+            req.headers(),
+            req.uri(),
+        ));
         req.extensions_mut()
             .insert(SessionHandle(Arc::clone(&lazy)));
         ResponseFuture {

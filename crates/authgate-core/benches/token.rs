@@ -80,12 +80,13 @@ fn session(c: &mut Criterion) {
             .token_codec(false)
             .encode(&claims())
             .expect("encode");
+        let uri: http::Uri = "/api/me".parse().expect("uri");
         let mut headers = http::HeaderMap::new();
         let cookie = format!("authjs.session-token={token}; other=1");
         headers.insert(http::header::COOKIE, cookie.parse().expect("header"));
         c.bench_function(name, |b| {
             b.to_async(&rt).iter(|| async {
-                let out = auth.session(black_box(&headers)).await;
+                let out = auth.session(black_box(&headers), &uri).await;
                 assert!(out.session.is_some());
                 out
             })

@@ -172,6 +172,12 @@ impl AuthConfig {
         b
     }
 
+    /// The canonical origin (from `AUTH_URL`), if one is set; without it, the origin
+    /// comes from the (trusted) request headers.
+    pub fn canonical_origin(&self) -> Option<&str> {
+        self.canonical.as_ref().map(|o| o.origin.as_str())
+    }
+
     /// The base path of the auth routes (`/auth` by default).
     pub fn base_path(&self) -> &str {
         &self.base_path
@@ -228,7 +234,7 @@ pub struct AuthConfigBuilder {
     events: Arc<dyn Events>,
     strategy: SessionStrategy,
     max_age: Duration,
-    update_age: Duration,
+    update_age: Option<Duration>,
     pages: Pages,
     theme: Theme,
     error_codes: Vec<(String, String)>,
@@ -256,8 +262,9 @@ impl Default for AuthConfigBuilder {
             strategy: SessionStrategy::Jwt,
             // 30 days, as Auth.js.
             max_age: Duration::from_secs(30 * 24 * 3600),
-            // 24 h, as Auth.js: how often a sliding session is re-issued on app routes.
-            update_age: Duration::from_secs(24 * 3600),
+            // 24 h as Auth.js (at most max_age): how often a sliding session is
+            // re-issued on app routes.
+            update_age: None,
             pages: Pages::default(),
             theme: Theme::default(),
             error_codes: Vec::new(),
@@ -377,9 +384,10 @@ impl AuthConfigBuilder {
         self
     }
 
-    /// How old a token may get before app routes re-issue it (default 24 h).
+    /// How old a token may get before app routes re-issue it (default 24 h, or
+    /// `max_age` when that is shorter).
     pub fn update_age(mut self, update_age: Duration) -> Self {
-        self.update_age = update_age;
+        self.update_age = Some(update_age);
         self
     }
 
@@ -537,7 +545,10 @@ impl AuthConfigBuilder {
                 ));
             }
         }
-        if self.max_age.is_zero() || self.update_age > self.max_age {
+        let update_age = self
+            .update_age
+            .unwrap_or_else(|| self.max_age.min(Duration::from_secs(24 * 3600)));
+        if self.max_age.is_zero() || update_age > self.max_age {
             return cfg("max_age must be positive and update_age at most max_age".into());
         }
         let prefix = match self.format {
@@ -567,7 +578,7 @@ impl AuthConfigBuilder {
             events: self.events,
             strategy: self.strategy,
             max_age: self.max_age,
-            update_age: self.update_age,
+            update_age,
             pages: self.pages,
             theme: self.theme,
             error_codes: self.error_codes,

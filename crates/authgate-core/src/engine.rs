@@ -25,6 +25,8 @@ pub struct SessionOutcome {
     pub token: Option<Arc<Token>>,
     /// `Set-Cookie` values to add to the response (a re-issued or cleared token).
     pub set_cookies: Vec<HeaderValue>,
+    /// A callback failed (as opposed to: no, invalid or expired token).
+    pub(crate) callback_failed: bool,
 }
 
 /// The authentication engine: build it once from an [`AuthConfig`], clone it freely
@@ -121,18 +123,18 @@ impl Auth {
     }
 
     /// The origin of a request: the canonical URL, or the trusted Host headers.
-    pub(crate) fn origin(&self, headers: &HeaderMap) -> Option<Origin> {
+    pub(crate) fn origin(&self, headers: &HeaderMap, uri: &Uri) -> Option<Origin> {
         match &self.inner.config.canonical {
             Some(o) => Some(o.clone()),
-            None => Origin::from_headers(headers),
+            None => Origin::from_request(headers, Some(uri)),
         }
     }
 
     /// Whether a request is served over https (`None` when its origin is unknown).
-    pub fn is_secure(&self, headers: &HeaderMap) -> Option<bool> {
+    pub fn is_secure(&self, headers: &HeaderMap, uri: &Uri) -> Option<bool> {
         match &self.inner.config.canonical {
             Some(o) => Some(o.secure),
-            None => Origin::from_headers(headers).map(|o| o.secure),
+            None => Origin::from_request(headers, Some(uri)).map(|o| o.secure),
         }
     }
 
@@ -140,8 +142,8 @@ impl Auth {
     ///
     /// Runs `jwt` and `session`; re-issues the token only when `jwt` changed it or it is
     /// older than `update_age`.
-    pub async fn session(&self, headers: &HeaderMap) -> SessionOutcome {
-        let Some(secure) = self.is_secure(headers) else {
+    pub async fn session(&self, headers: &HeaderMap, uri: &Uri) -> SessionOutcome {
+        let Some(secure) = self.is_secure(headers, uri) else {
             return SessionOutcome::default();
         };
         let cookies = RequestCookies::parse(headers);
@@ -161,7 +163,7 @@ impl Auth {
     /// Where a guard sends a visitor without a session: the sign-in page with
     /// `callbackUrl` set to the requested URL.
     pub fn sign_in_redirect(&self, headers: &HeaderMap, uri: &Uri) -> Option<String> {
-        let origin = self.origin(headers)?;
+        let origin = self.origin(headers, uri)?;
         let path = uri.path_and_query().map_or("/", |p| p.as_str());
         let callback = format!("{}{}", origin.origin, path);
         let page = self.page_url(
@@ -184,7 +186,7 @@ impl Auth {
         if method != Method::GET && method != Method::POST {
             return bad_request();
         }
-        let Some(origin) = self.origin(&parts.headers) else {
+        let Some(origin) = self.origin(&parts.headers, &parts.uri) else {
             tracing::warn!("no usable Host header to build URLs from");
             return bad_request();
         };
@@ -400,7 +402,14 @@ impl Auth {
             base_url: base_url.to_owned(),
         };
         match self.inner.config.callbacks.redirect(ctx).await {
-            Ok(target) if HeaderValue::from_str(&target).is_ok() => target,
+            Ok(target) if target.is_ascii() && HeaderValue::from_str(&target).is_ok() => target,
+            // A custom `redirect` may return non-ASCII: send the URL's encoded form.
+            Ok(target)
+                if url::Url::parse(&target)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https")) =>
+            {
+                url::Url::parse(&target).map_or_else(|_| base_url.to_owned(), String::from)
+            }
             Ok(_) => {
                 tracing::warn!("redirect callback returned a URL that is not a valid header value");
                 base_url.to_owned()

@@ -1,6 +1,6 @@
 //! A request's session, resolved on first use and at most once.
 
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderValue, Uri};
 use tokio::sync::OnceCell;
 
 use crate::{Auth, SessionOutcome};
@@ -23,11 +23,11 @@ pub struct LazySession {
 impl LazySession {
     /// Captures what the session needs from the request headers (the `Cookie` values and
     /// the scheme); decodes nothing yet.
-    pub fn new(auth: Auth, headers: &HeaderMap) -> Self {
+    pub fn new(auth: Auth, headers: &HeaderMap, uri: &Uri) -> Self {
         let mut values = headers.get_all(http::header::COOKIE).iter();
         let first_cookie = values.next().cloned();
         let more_cookies = values.cloned().collect();
-        let secure = auth.is_secure(headers);
+        let secure = auth.is_secure(headers, uri);
         Self {
             auth,
             first_cookie,

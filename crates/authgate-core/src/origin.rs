@@ -1,7 +1,7 @@
 //! Where a request came from: the canonical URL, or (when trusted) the Host and
 //! X-Forwarded-* headers.
 
-use http::HeaderMap;
+use http::{HeaderMap, Uri};
 use url::Url;
 
 /// The origin of a request and whether it is served over https.
@@ -25,10 +25,11 @@ impl Origin {
         (origin != "null").then_some(Self { origin, secure })
     }
 
-    /// The origin named by the (trusted) request headers: `X-Forwarded-Host` or `Host`,
-    /// and `X-Forwarded-Proto` (`http` means http, anything else https). `None` when they
-    /// are missing or do not form a plain origin.
-    pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
+    /// The origin named by the (trusted) request: `X-Forwarded-Host`, `Host` or the URI's
+    /// authority (HTTP/2 has no `Host` header), and `X-Forwarded-Proto` (`http` means
+    /// http, anything else https) or the URI's scheme. `None` when they are missing or do
+    /// not form a plain origin.
+    pub(crate) fn from_request(headers: &HeaderMap, uri: Option<&Uri>) -> Option<Self> {
         let first = |name: &str| {
             headers
                 .get(name)
@@ -37,10 +38,13 @@ impl Origin {
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
         };
-        let host = first("x-forwarded-host").or_else(|| first("host"))?;
-        let scheme = match first("x-forwarded-proto") {
-            None | Some("http") => "http",
-            Some(_) => "https",
+        let authority = uri.and_then(Uri::authority).map(|a| a.as_str());
+        let host = first("x-forwarded-host")
+            .or_else(|| first("host"))
+            .or(authority)?;
+        let scheme = match (first("x-forwarded-proto"), uri.and_then(Uri::scheme_str)) {
+            (Some("http"), _) | (None, None | Some("http")) => "http",
+            _ => "https",
         };
         if host.contains(['/', '\\', '@', '?', '#']) {
             return None;
@@ -64,18 +68,24 @@ mod tests {
 
     #[test]
     fn forwarded_headers() {
-        let o = Origin::from_headers(&headers(&[
-            ("host", "internal:8080"),
-            ("x-forwarded-host", "app.example"),
-            ("x-forwarded-proto", "https"),
-        ]))
+        let o = Origin::from_request(
+            &headers(&[
+                ("host", "internal:8080"),
+                ("x-forwarded-host", "app.example"),
+                ("x-forwarded-proto", "https"),
+            ]),
+            None,
+        )
         .unwrap();
         assert_eq!(o.origin, "https://app.example");
         assert!(o.secure);
-        let o = Origin::from_headers(&headers(&[("host", "localhost:3000")])).unwrap();
+        let o = Origin::from_request(&headers(&[("host", "localhost:3000")]), None).unwrap();
         assert_eq!(o.origin, "http://localhost:3000");
-        assert!(Origin::from_headers(&headers(&[("host", "evil.com/x")])).is_none());
-        assert!(Origin::from_headers(&headers(&[("host", "a@evil.com")])).is_none());
-        assert!(Origin::from_headers(&headers(&[])).is_none());
+        assert!(Origin::from_request(&headers(&[("host", "evil.com/x")]), None).is_none());
+        assert!(Origin::from_request(&headers(&[("host", "a@evil.com")]), None).is_none());
+        assert!(Origin::from_request(&headers(&[]), None).is_none());
+        let h2: Uri = "https://app.example/auth/session".parse().unwrap();
+        let o = Origin::from_request(&headers(&[]), Some(&h2)).unwrap();
+        assert_eq!(o.origin, "https://app.example");
     }
 }

@@ -43,7 +43,15 @@ fn same_origin_target(url: &str, base_url: &str) -> Option<String> {
         && parsed.username().is_empty()
         && parsed.password().is_none()
         && parsed.origin() == base.origin();
-    same.then_some(target)
+    // A `Location` header is ASCII: non-ASCII input leaves in the URL's own
+    // percent-encoded (and punycode) form.
+    same.then(|| {
+        if target.is_ascii() {
+            target
+        } else {
+            parsed.into()
+        }
+    })
 }
 
 /// Whitespace, control characters and backslashes never belong in a redirect target:
@@ -68,6 +76,7 @@ mod tests {
             ("/a?b=c#d", "http://localhost:3000/a?b=c#d"),
             ("http://localhost:3000/x", "http://localhost:3000/x"),
             ("http://localhost:3000", "http://localhost:3000"),
+            ("/é", "http://localhost:3000/%C3%A9"),
         ] {
             assert_eq!(default_redirect(input, BASE), want, "{input}");
         }

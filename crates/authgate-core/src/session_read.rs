@@ -72,11 +72,17 @@ impl Auth {
         };
         let fail = |what: &str, err: &dyn std::fmt::Display| {
             tracing::warn!(error = %err, "JWTSessionError: {what}; session cookies cleared");
-            cleared()
+            SessionOutcome {
+                callback_failed: true,
+                ..cleared()
+            }
         };
         let decoded = match self.decode_token(secure, &value) {
             Ok(t) => t,
-            Err(err) => return fail("token rejected", &err),
+            Err(err) => {
+                tracing::info!(error = %err, "JWTSessionError: token rejected; session cookies cleared");
+                return cleared();
+            }
         };
         let (trigger, data) = match &mode {
             ReadMode::Route(Some(data)) => (Some(Trigger::Update), data.clone()),
@@ -152,6 +158,7 @@ impl Auth {
             session: Some(session),
             token: Some(token),
             set_cookies,
+            callback_failed: false,
         }
     }
 
@@ -166,7 +173,7 @@ impl Auth {
             .read_session(&ctx.cookies, ctx.origin.secure, ReadMode::Route(update))
             .await;
         let mut cookies: Vec<HeaderValue> = ctx.set_cookies;
-        let had_cookie = !outcome.set_cookies.is_empty();
+        let failed = outcome.callback_failed;
         cookies.extend(outcome.set_cookies);
         match outcome.session {
             Some(session) => {
@@ -177,8 +184,9 @@ impl Auth {
                     no_store(res)
                 }
             }
-            // A POST whose session could not be read or updated is a 400, as Auth.js.
-            None if is_update && had_cookie => json(StatusCode::BAD_REQUEST, &Value::Null, cookies),
+            // A callback that failed during an update is a 400, as Auth.js; no, invalid
+            // or expired token (or `jwt` ending the session) is a plain `null`.
+            None if is_update && failed => json(StatusCode::BAD_REQUEST, &Value::Null, cookies),
             None if is_update => json(StatusCode::OK, &Value::Null, cookies),
             None => no_store(json(StatusCode::OK, &Value::Null, cookies)),
         }
