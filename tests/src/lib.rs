@@ -20,6 +20,13 @@ pub const OLD_SECRET: &str = "second-secret-for-rotation-tests-0123456789";
 pub enum Framework {
     /// `authgate-axum`.
     Axum,
+    /// `authgate-actix`.
+    Actix,
+}
+
+impl Framework {
+    /// Every framework, for tests that compare them.
+    pub const ALL: [Framework; 2] = [Framework::Axum, Framework::Actix];
 }
 
 /// Generates one `#[tokio::test]` per framework for each suite function.
@@ -34,16 +41,35 @@ macro_rules! suite {
                 }
             )*
         }
+        mod actix {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Framework::Actix).await;
+                }
+            )*
+        }
     };
 }
 
-/// A running test server.
+/// A running test server; dropping it stops an actix server (axum servers end with
+/// their test's runtime).
 #[derive(Debug)]
 pub struct Server {
     /// `http://127.0.0.1:<port>`.
     pub base: String,
     /// The engine it serves.
     pub auth: Auth,
+    actix: Option<actix_web::dev::ServerHandle>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(handle) = self.actix.take() {
+            // Sends the stop command; the server thread ends on its own.
+            drop(handle.stop(false));
+        }
+    }
 }
 
 impl Server {
@@ -78,7 +104,7 @@ pub async fn spawn_custom(fw: Framework, build: impl FnOnce(&str) -> AuthConfigB
     let base = format!("http://{}", listener.local_addr().expect("local addr"));
     let config = build(&base).build().expect("test config builds");
     let auth = Auth::new(config);
-    match fw {
+    let actix = match fw {
         Framework::Axum => {
             listener.set_nonblocking(true).expect("nonblocking");
             let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
@@ -86,9 +112,30 @@ pub async fn spawn_custom(fw: Framework, build: impl FnOnce(&str) -> AuthConfigB
             tokio::spawn(async move {
                 let _ = axum::serve(listener, app).await;
             });
+            None
         }
-    }
-    Server { base, auth }
+        Framework::Actix => Some(spawn_actix(listener, auth.clone())),
+    };
+    Server { base, auth, actix }
+}
+
+/// Runs the actix demo on its own thread (actix has its own runtime) and returns its
+/// handle once it listens.
+fn spawn_actix(listener: std::net::TcpListener, auth: Auth) -> actix_web::dev::ServerHandle {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = actix_web::HttpServer::new(move || authgate_demo_actix::app(auth.clone()))
+                .workers(1)
+                .disable_signals()
+                .listen(listener)
+                .expect("actix listens")
+                .run();
+            let _ = tx.send(server.handle());
+            let _ = server.await;
+        });
+    });
+    rx.recv().expect("actix server started")
 }
 
 /// A response, read whole.
