@@ -21,7 +21,7 @@ pub(crate) fn session_headers(headers: &ActixHeaders, names: &[&'static str]) ->
     let mut map = http::HeaderMap::new();
     for &name in names {
         for value in headers.get_all(name) {
-            if let Ok(v) = http::HeaderValue::from_bytes(value.as_bytes()) {
+            if let Some(v) = to_http_value(value) {
                 map.append(name, v);
             }
         }
@@ -44,6 +44,13 @@ pub(crate) fn request(req: &ServiceRequest, body: Bytes) -> Option<http::Request
 /// The request URI as an `http` 1 URI.
 pub(crate) fn uri(req: &ServiceRequest) -> Option<http::Uri> {
     req.uri().to_string().parse().ok()
+}
+
+/// An actix header value as an `http` 1 value.
+pub(crate) fn to_http_value(
+    value: &actix_web::http::header::HeaderValue,
+) -> Option<http::HeaderValue> {
+    http::HeaderValue::from_bytes(value.as_bytes()).ok()
 }
 
 /// An engine response as an actix response.

@@ -85,12 +85,18 @@ where
         }
         // With a canonical URL only the cookies matter; otherwise the origin comes from
         // the Host / X-Forwarded-* headers or the URI.
-        let lazy = if auth.config().canonical_origin().is_some() {
-            let headers = convert::session_headers(req.headers(), &["cookie"]);
-            LazySession::new(auth, &headers, &http::Uri::default())
-        } else {
-            let headers = convert::session_headers(req.headers(), convert::SESSION_HEADERS);
-            LazySession::new(auth, &headers, &convert::uri(&req).unwrap_or_default())
+        let lazy = match auth.config().canonical_is_secure() {
+            Some(secure) => {
+                let cookies = req
+                    .headers()
+                    .get_all(header::COOKIE)
+                    .filter_map(convert::to_http_value);
+                LazySession::with_cookies(auth, cookies, Some(secure))
+            }
+            None => {
+                let headers = convert::session_headers(req.headers(), convert::SESSION_HEADERS);
+                LazySession::new(auth, &headers, &convert::uri(&req).unwrap_or_default())
+            }
         };
         let lazy = Arc::new(lazy);
         req.extensions_mut()

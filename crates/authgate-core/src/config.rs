@@ -178,6 +178,11 @@ impl AuthConfig {
         self.canonical.as_ref().map(|o| o.origin.as_str())
     }
 
+    /// Whether the canonical URL is https (`None` without a canonical URL).
+    pub fn canonical_is_secure(&self) -> Option<bool> {
+        self.canonical.as_ref().map(|o| o.secure)
+    }
+
     /// The base path of the auth routes (`/auth` by default).
     pub fn base_path(&self) -> &str {
         &self.base_path

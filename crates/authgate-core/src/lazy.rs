@@ -24,10 +24,24 @@ impl LazySession {
     /// Captures what the session needs from the request headers (the `Cookie` values and
     /// the scheme); decodes nothing yet.
     pub fn new(auth: Auth, headers: &HeaderMap, uri: &Uri) -> Self {
-        let mut values = headers.get_all(http::header::COOKIE).iter();
-        let first_cookie = values.next().cloned();
-        let more_cookies = values.cloned().collect();
         let secure = auth.is_secure(headers, uri);
+        Self::with_cookies(
+            auth,
+            headers.get_all(http::header::COOKIE).iter().cloned(),
+            secure,
+        )
+    }
+
+    /// As [`LazySession::new`], from the `Cookie` header values and the scheme
+    /// (`secure` = https; `None` when the origin is unknown, which means no session).
+    pub fn with_cookies(
+        auth: Auth,
+        cookies: impl IntoIterator<Item = HeaderValue>,
+        secure: Option<bool>,
+    ) -> Self {
+        let mut values = cookies.into_iter();
+        let first_cookie = values.next();
+        let more_cookies = values.collect();
         Self {
             auth,
             first_cookie,
