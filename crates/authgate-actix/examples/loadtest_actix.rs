@@ -4,7 +4,7 @@
 
 use actix_web::{web, App, HttpServer};
 use authgate_actix::{AuthMiddleware, Session};
-use authgate_core::{Auth, AuthConfig};
+use authgate_core::{Auth, AuthConfig, Token, User};
 use serde_json::json;
 
 #[actix_web::main]
@@ -19,16 +19,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .url("http://localhost:3000")
             .build()?,
     );
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs() as i64;
-    let claims = json!({"name": "Alice Liddell", "email": "alice@example.com",
-        "picture": "https://avatars.example.com/u/123456?v=4", "sub": "1",
-        "iat": now, "exp": now + 3600, "jti": "1272c684-f12e-4953-90aa-0fc8007884d6"});
-    let token = auth
-        .config()
-        .token_codec(false)
-        .encode(claims.as_object().ok_or("object")?)?;
+    let alice = User::new("1")
+        .name("Alice Liddell")
+        .email("alice@example.com")
+        .image("https://avatars.example.com/u/123456?v=4");
+    let (token, _) = auth.encode_token(Token::from(&alice), false)?;
     let bare = HttpServer::new(|| {
         App::new().route(
             "/api/me",

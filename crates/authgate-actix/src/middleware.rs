@@ -120,21 +120,16 @@ async fn answer(auth: &Auth, req: &mut ServiceRequest) -> HttpResponse {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        tracing::warn!(limit, "auth request body too large");
-        return too_large();
+        .map(|v| v.as_bytes());
+    if auth.declares_too_large(declared) {
+        return convert::response(auth.payload_too_large());
     }
     let mut payload = req.take_payload();
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         match chunk {
             Ok(chunk) if body.len() + chunk.len() <= limit => body.extend_from_slice(&chunk),
-            Ok(_) => {
-                tracing::warn!(limit, "auth request body too large");
-                return too_large();
-            }
+            Ok(_) => return convert::response(auth.payload_too_large()),
             Err(err) => {
                 tracing::warn!(error = %err, "auth request body could not be read");
                 return convert::response(authgate_core::bad_request());
@@ -148,10 +143,4 @@ async fn answer(auth: &Auth, req: &mut ServiceRequest) -> HttpResponse {
             convert::response(authgate_core::bad_request())
         }
     }
-}
-
-fn too_large() -> HttpResponse {
-    HttpResponse::PayloadTooLarge()
-        .content_type("application/json")
-        .body(Bytes::from_static(b"\"Payload too large.\""))
 }

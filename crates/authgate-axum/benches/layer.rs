@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use authgate_axum::{AuthLayer, Session};
-use authgate_core::{Auth, AuthConfig};
+use authgate_core::{Auth, AuthConfig, Token, User};
 use axum::{body::Body, routing::get, Json, Router};
 use criterion::{criterion_group, criterion_main, Criterion};
 use http::Request;
@@ -41,16 +41,12 @@ fn bench(c: &mut Criterion) {
             .build()
             .expect("config"),
     );
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let claims = json!({"name": "Alice Liddell", "email": "alice@example.com",
-        "picture": "https://avatars.example.com/u/123456?v=4", "sub": "1",
-        "iat": now, "exp": now + 3600, "jti": "1272c684-f12e-4953-90aa-0fc8007884d6"});
-    let token = auth
-        .config()
-        .token_codec(false)
-        .encode(claims.as_object().expect("object"))
+    let alice = User::new("1")
+        .name("Alice Liddell")
+        .email("alice@example.com")
+        .image("https://avatars.example.com/u/123456?v=4");
+    let (token, _) = auth
+        .encode_token(Token::from(&alice), false)
         .expect("encode");
     let cookie = format!("authjs.session-token={token}");
     let layered: Router = Router::new()

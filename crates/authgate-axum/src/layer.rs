@@ -9,7 +9,7 @@ use std::{
 
 use authgate_core::{Auth, LazySession};
 use bytes::Bytes;
-use http::{header, HeaderValue, Request, Response, StatusCode};
+use http::{header, Request, Response};
 use http_body::Body;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use pin_project_lite::pin_project;
@@ -108,37 +108,23 @@ where
 {
     let limit = auth.max_body_bytes();
     let (parts, body) = req.into_parts();
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        tracing::warn!(limit, "auth request body too large");
-        return too_large();
+    if auth.declares_too_large(
+        parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .map(|v| v.as_bytes()),
+    ) {
+        return auth.payload_too_large();
     }
     let bytes = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(err) if err.is::<LengthLimitError>() => {
-            tracing::warn!(limit, "auth request body too large");
-            return too_large();
-        }
+        Err(err) if err.is::<LengthLimitError>() => return auth.payload_too_large(),
         Err(err) => {
             tracing::warn!(error = %err, "auth request body could not be read");
             return authgate_core::bad_request();
         }
     };
     auth.handle(Request::from_parts(parts, bytes)).await
-}
-
-fn too_large() -> Response<Bytes> {
-    let mut res = Response::new(Bytes::from_static(b"\"Payload too large.\""));
-    *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    res
 }
 
 type AuthFuture<B, E> = Pin<Box<dyn Future<Output = Result<Response<B>, E>> + Send>>;

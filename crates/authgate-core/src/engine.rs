@@ -122,6 +122,26 @@ impl Auth {
         self.inner.config.max_body_bytes
     }
 
+    /// Whether a declared `Content-Length` is above [`Auth::max_body_bytes`], so an
+    /// adapter can answer 413 before reading anything.
+    pub fn declares_too_large(&self, content_length: Option<&[u8]>) -> bool {
+        content_length
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .is_some_and(|n| n > self.max_body_bytes() as u64)
+    }
+
+    /// 413 `"Payload too large."` for an auth request whose body is above the limit
+    /// (logged).
+    pub fn payload_too_large(&self) -> Response<Bytes> {
+        tracing::warn!(limit = self.max_body_bytes(), "auth request body too large");
+        json(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &"Payload too large.",
+            Vec::new(),
+        )
+    }
+
     /// The origin of a request: the canonical URL, or the trusted Host headers.
     pub(crate) fn origin(&self, headers: &HeaderMap, uri: &Uri) -> Option<Origin> {
         match &self.inner.config.canonical {
@@ -605,27 +625,51 @@ impl Auth {
         Ok(token)
     }
 
-    /// Encrypts `token` with fresh `iat`/`exp`/`jti` and returns the cookies that store
-    /// it (clearing stale chunks) and the stored token.
-    pub(crate) fn issue_token(
-        &self,
-        mut token: Token,
-        secure: bool,
-        existing: &[&str],
-    ) -> Result<(Vec<HeaderValue>, Token), Error> {
+    /// Stamps `token` with a fresh `iat`, `exp = now + max_age` and `jti`, and encrypts it
+    /// as the session cookie value for http (`secure = false`) or https. Returns the value
+    /// and the stamped token. For minting sessions in tests or from a trusted backend.
+    ///
+    /// ```
+    /// use authgate_core::{Auth, AuthConfig, Token};
+    /// let auth = Auth::new(AuthConfig::builder().secret("0123456789abcdef0123456789abcdef").url("http://localhost:3000").build()?);
+    /// let token = Token { sub: Some("1".into()), ..Token::default() };
+    /// let (cookie_value, stamped) = auth.encode_token(token, false)?;
+    /// let claims = auth.config().token_codec(false).decode(&cookie_value)?;
+    /// assert_eq!(claims["sub"], "1");
+    /// assert_eq!(claims["jti"], stamped.jti.unwrap());
+    /// # Ok::<(), authgate_core::Error>(())
+    /// ```
+    pub fn encode_token(&self, mut token: Token, secure: bool) -> Result<(String, Token), Error> {
         let config = &self.inner.config;
         let now = crate::time_now();
         let max_age = i64::try_from(config.max_age.as_secs()).unwrap_or(i64::MAX / 2);
         token.iat = Some(now);
         token.exp = Some(now.saturating_add(max_age));
         token.jti = Some(uuid::Uuid::new_v4().to_string());
-        let idx = usize::from(secure);
-        let jwe = config.codecs[idx].encode(&token.to_claims()?)?;
+        let jwe = config.codecs[usize::from(secure)].encode(&token.to_claims()?)?;
+        Ok((jwe, token))
+    }
+
+    /// Encrypts `token` (as [`Auth::encode_token`]) and returns the cookies that store it
+    /// (clearing stale chunks) and the stored token.
+    pub(crate) fn issue_token(
+        &self,
+        token: Token,
+        secure: bool,
+        existing: &[&str],
+    ) -> Result<(Vec<HeaderValue>, Token), Error> {
+        let config = &self.inner.config;
+        let (jwe, token) = self.encode_token(token, secure)?;
         let expires = time::OffsetDateTime::now_utc() + config.max_age;
         let names = config.cookie_names(secure);
-        let attrs = CookieAttrs { secure };
-        let cookies = session_cookies(&names.session_token, &jwe, attrs, expires, existing);
-        if let Some(c) = self.inner.caches.as_ref().map(|c| &c[idx]) {
+        let cookies = session_cookies(
+            &names.session_token,
+            &jwe,
+            CookieAttrs { secure },
+            expires,
+            existing,
+        );
+        if let Some(c) = self.inner.caches.as_ref().map(|c| &c[usize::from(secure)]) {
             c.insert(jwe, Arc::new(token.clone()));
         }
         Ok((cookies, token))

@@ -113,13 +113,7 @@ impl Auth {
                 return self.error_redirect(ctx, codes::ACCESS_DENIED, None);
             }
         }
-        let token = Token {
-            sub: Some(user.id.clone()),
-            name: user.name.clone(),
-            email: user.email.clone(),
-            picture: user.image.clone(),
-            ..Token::default()
-        };
+        let token = Token::from(&user);
         let jwt = config
             .callbacks
             .jwt(JwtContext {

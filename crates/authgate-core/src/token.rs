@@ -77,3 +77,16 @@ impl Token {
         }
     }
 }
+
+impl From<&crate::User> for Token {
+    /// The token a sign-in starts from (Auth.js): `{name, email, picture, sub}`.
+    fn from(user: &crate::User) -> Self {
+        Self {
+            sub: Some(user.id.clone()),
+            name: user.name.clone(),
+            email: user.email.clone(),
+            picture: user.image.clone(),
+            ..Self::default()
+        }
+    }
+}
