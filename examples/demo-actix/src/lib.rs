@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_web::{
     body::MessageBody,
     dev::{ServiceFactory, ServiceRequest, ServiceResponse},
-    web, App, HttpResponse,
+    guard, web, App, HttpResponse, Resource, Route,
 };
 use authgate::actix::{require, require_auth, AuthMiddleware, Session};
 use authgate::Auth;
@@ -39,17 +39,34 @@ async fn unauthorized() -> HttpResponse {
     html(pages::unauthorized())
 }
 
-/// The demo's routes (without the middleware).
+/// What axum's `get(...)` answers for other methods: 405 with `Allow: GET,HEAD`.
+async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header(("allow", "GET,HEAD"))
+        .finish()
+}
+
+/// A resource answering GET and HEAD with `route` (as axum's `get`), 405 otherwise.
+fn get_or_head(path: &str, route: Route) -> Resource {
+    web::resource(path)
+        .route(route.guard(guard::Any(guard::Get()).or(guard::Head())))
+        .default_service(web::to(method_not_allowed))
+}
+
+/// The demo's routes (without the middleware). The guards run for GET/HEAD only, as the
+/// axum demo's `route_layer`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
-        .route("/api/me", web::get().to(me))
-        .service(
-            web::resource("/dashboard")
-                .wrap(require_auth())
-                .get(dashboard),
-        )
-        .service(web::resource("/admin").wrap(require(is_admin)).get(admin))
-        .route("/unauthorized", web::get().to(unauthorized));
+    cfg.service(get_or_head("/", web::route().to(home)))
+        .service(get_or_head("/api/me", web::route().to(me)))
+        .service(get_or_head(
+            "/dashboard",
+            web::route().to(dashboard).wrap(require_auth()),
+        ))
+        .service(get_or_head(
+            "/admin",
+            web::route().to(admin).wrap(require(is_admin)),
+        ))
+        .service(get_or_head("/unauthorized", web::route().to(unauthorized)));
 }
 
 /// The demo app with the auth middleware on.

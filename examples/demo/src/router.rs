@@ -33,8 +33,9 @@ pub fn router(auth: Auth) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/api/me", get(me))
-        .route("/dashboard", get(dashboard).layer(require_auth()))
-        .route("/admin", get(admin).layer(require(is_admin)))
+        // `route_layer`: the guards run for GET/HEAD only; other methods get 405.
+        .route("/dashboard", get(dashboard).route_layer(require_auth()))
+        .route("/admin", get(admin).route_layer(require(is_admin)))
         .route("/unauthorized", get(unauthorized))
         .layer(AuthLayer::new(auth))
 }

@@ -1,0 +1,836 @@
+//! actix-specific behaviour over real HTTP on loopback: the extractors (`Session<T>` with
+//! the app's own type, `Token<T>`, `Option<Session>`), their rejections, the guards as
+//! middleware on a scope and on a resource, routes without the middleware, lazy single
+//! decoding, the body limit of auth routes, and coexistence with the app's own cookies.
+
+use std::{
+    net::TcpListener,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+};
+
+use actix_web::{dev::ServerHandle, web, App, HttpResponse, HttpServer};
+use authgate_actix::{require, require_auth, AuthMiddleware, Session, Token};
+use authgate_core::{Auth, AuthConfig, AuthConfigBuilder, Credentials, User};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+const SECRET: &str = "authgate-actix-test-secret-0123456789abcdef";
+const SESSION: &str = "authjs.session-token";
+
+/// A server on a loopback port; dropping it stops the server.
+struct TestServer {
+    base: String,
+    auth: Auth,
+    /// How often the `jwt` callback ran.
+    jwt_runs: Arc<AtomicUsize>,
+    handle: ServerHandle,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        // `stop` sends the command at once; the returned future only waits for it.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// Two users (`seven` admin of team blue, `eight` user of team red), password `pw`;
+/// `jwt` counts its runs and copies `team` and `role` into the token at sign-in;
+/// `session` exposes `user.id`, `user.role` and `user.team`.
+fn config(base: &str, jwt_runs: Arc<AtomicUsize>) -> AuthConfigBuilder {
+    AuthConfig::builder()
+        .secret(SECRET)
+        .url(base)
+        .provider(Credentials::new(|creds, _| async move {
+            if creds.get("password").map(String::as_str) != Some("pw") {
+                return Ok(None);
+            }
+            Ok(match creds.get("username").map(String::as_str) {
+                Some("seven") => Some(
+                    User::new("7")
+                        .name("Seven")
+                        .email("seven@example.com")
+                        .with("team", "blue")
+                        .with("role", "admin"),
+                ),
+                Some("eight") => Some(
+                    User::new("8")
+                        .name("Eight")
+                        .email("eight@example.com")
+                        .with("team", "red")
+                        .with("role", "user"),
+                ),
+                _ => None,
+            })
+        }))
+        .on_jwt(move |ctx| {
+            jwt_runs.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let mut token = ctx.token;
+                if let Some(user) = &ctx.user {
+                    for key in ["team", "role"] {
+                        if let Some(v) = user.extra.get(key) {
+                            token.insert(key, v)?;
+                        }
+                    }
+                }
+                Ok(Some(token))
+            }
+        })
+        .on_session(|ctx| async move {
+            let mut session = ctx.session;
+            if let Some(user) = session.user.as_mut() {
+                user.id = ctx.token.sub.clone();
+                for key in ["team", "role"] {
+                    if let Some(v) = ctx.token.get::<String>(key) {
+                        user.insert(key, v)?;
+                    }
+                }
+            }
+            Ok(session)
+        })
+}
+
+/// Serves `routes` (behind [`AuthMiddleware`] when `middleware`) on a loopback port with
+/// one worker; `tweak` adjusts the auth config.
+async fn serve_with(
+    routes: fn(&mut web::ServiceConfig),
+    middleware: bool,
+    tweak: fn(AuthConfigBuilder) -> AuthConfigBuilder,
+) -> TestServer {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let base = format!("http://{}", listener.local_addr().expect("local addr"));
+    let jwt_runs = Arc::new(AtomicUsize::new(0));
+    let auth = Auth::new(
+        tweak(config(&base, Arc::clone(&jwt_runs)))
+            .build()
+            .expect("config"),
+    );
+    let server = if middleware {
+        let auth = auth.clone();
+        HttpServer::new(move || {
+            App::new()
+                .configure(routes)
+                .wrap(AuthMiddleware::new(auth.clone()))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .expect("listen")
+        .run()
+    } else {
+        HttpServer::new(move || App::new().configure(routes))
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .expect("listen")
+            .run()
+    };
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    TestServer {
+        base,
+        auth,
+        jwt_runs,
+        handle,
+    }
+}
+
+async fn serve(routes: fn(&mut web::ServiceConfig)) -> TestServer {
+    serve_with(routes, true, |b| b).await
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The `name=value` part of the response's `Set-Cookie` for a cookie name.
+fn set_cookie_pair(res: &reqwest::Response, name: &str) -> Option<String> {
+    set_cookies(res)
+        .into_iter()
+        .find(|c| c.split_once('=').is_some_and(|(n, _)| n == name))
+        .and_then(|c| c.split(';').next().map(str::to_owned))
+}
+
+/// Every `Set-Cookie` line of a response.
+fn set_cookies(res: &reqwest::Response) -> Vec<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect()
+}
+
+/// Signs in through the real routes (`GET /auth/csrf`, then `POST
+/// /auth/callback/credentials` with the CSRF cookie) and returns the session cookie as
+/// `authjs.session-token=<value>`.
+async fn sign_in(base: &str, username: &str) -> String {
+    let c = client();
+    let res = c
+        .get(format!("{base}/auth/csrf"))
+        .send()
+        .await
+        .expect("csrf");
+    assert_eq!(res.status(), 200);
+    let csrf_cookie = set_cookie_pair(&res, "authjs.csrf-token").expect("csrf cookie");
+    let token = res.json::<Value>().await.expect("json")["csrfToken"]
+        .as_str()
+        .expect("csrfToken")
+        .to_owned();
+    let res = c
+        .post(format!("{base}/auth/callback/credentials"))
+        .header("cookie", &csrf_cookie)
+        .form(&[
+            ("csrfToken", token.as_str()),
+            ("username", username),
+            ("password", "pw"),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(res.status(), 302, "sign-in of {username}");
+    set_cookie_pair(&res, SESSION).expect("session cookie")
+}
+
+/// GET with an optional `Cookie` header and optional `Accept` header.
+async fn get(
+    base: &str,
+    path: &str,
+    cookie: Option<&str>,
+    accept: Option<&str>,
+) -> reqwest::Response {
+    let mut req = client().get(format!("{base}{path}"));
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    if let Some(a) = accept {
+        req = req.header("accept", a);
+    }
+    req.send().await.expect("request reaches the server")
+}
+
+/// Status, `Content-Type` and body of a response.
+async fn read(res: reqwest::Response) -> (u16, String, String) {
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (status, ct, res.text().await.expect("body"))
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+fn form_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b' ' => out.push('+'),
+            b if b.is_ascii_alphanumeric() || b"*-._".contains(&b) => out.push(char::from(b)),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+// ---------------------------------------------------------------------------------
+// Extractors
+// ---------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, Serialize, PartialEq)]
+struct MyUser {
+    id: String,
+    name: String,
+    email: String,
+    role: String,
+    team: String,
+}
+
+#[derive(Debug, Deserialize, Serialize, PartialEq)]
+struct MyClaims {
+    sub: String,
+    name: String,
+    email: String,
+    team: String,
+    role: String,
+    iat: i64,
+    exp: i64,
+}
+
+fn extractor_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/user",
+        web::get().to(|s: Session<MyUser>| async move { web::Json(s.user) }),
+    )
+    .route(
+        "/claims",
+        web::get().to(|Token(t): Token<MyClaims>| async move { web::Json(t) }),
+    )
+    .route(
+        "/session",
+        web::get().to(|s: Session| async move { web::Json(s.session) }),
+    )
+    .route(
+        "/maybe",
+        web::get().to(|s: Option<Session>| async move {
+            match s {
+                Some(s) => format!("in:{}", s.user.name.unwrap_or_default()),
+                None => "out".to_owned(),
+            }
+        }),
+    );
+}
+
+#[actix_web::test]
+async fn session_and_token_in_the_apps_own_types() {
+    let server = serve(extractor_routes).await;
+    let base = &server.base;
+    let seven = sign_in(base, "seven").await;
+    let eight = sign_in(base, "eight").await;
+
+    let res = get(base, "/user", Some(&seven), None).await;
+    assert_eq!(res.status(), 200);
+    let user: MyUser = res.json().await.expect("MyUser JSON");
+    assert_eq!(
+        user,
+        MyUser {
+            id: "7".into(),
+            name: "Seven".into(),
+            email: "seven@example.com".into(),
+            role: "admin".into(),
+            team: "blue".into(),
+        }
+    );
+    let res = get(base, "/user", Some(&eight), None).await;
+    let user: MyUser = res.json().await.expect("MyUser JSON");
+    assert_eq!((user.id.as_str(), user.team.as_str()), ("8", "red"));
+
+    let before = now();
+    let res = get(base, "/claims", Some(&seven), None).await;
+    assert_eq!(res.status(), 200);
+    let claims: MyClaims = res.json().await.expect("MyClaims JSON");
+    assert_eq!(claims.sub, "7");
+    assert_eq!(claims.name, "Seven");
+    assert_eq!(claims.email, "seven@example.com");
+    assert_eq!(
+        (claims.team.as_str(), claims.role.as_str()),
+        ("blue", "admin")
+    );
+    assert!(
+        claims.iat <= before + 1 && claims.iat >= before - 60,
+        "{claims:?}"
+    );
+    assert_eq!(claims.exp - claims.iat, 30 * 24 * 3600, "default max_age");
+
+    // The default type is the whole session.
+    let res = get(base, "/session", Some(&seven), None).await;
+    assert_eq!(res.status(), 200);
+    let json: Value = res.json().await.expect("session JSON");
+    assert_eq!(
+        json["user"],
+        json!({"id": "7", "name": "Seven", "email": "seven@example.com",
+               "role": "admin", "team": "blue"})
+    );
+    assert!(json["expires"].as_str().is_some_and(|e| e.ends_with('Z')));
+}
+
+#[actix_web::test]
+async fn optional_session_in_and_out() {
+    let server = serve(extractor_routes).await;
+    let base = &server.base;
+    let seven = sign_in(base, "seven").await;
+
+    let (status, _, body) = read(get(base, "/maybe", Some(&seven), None).await).await;
+    assert_eq!((status, body.as_str()), (200, "in:Seven"));
+    let (status, _, body) = read(get(base, "/maybe", None, None).await).await;
+    assert_eq!((status, body.as_str()), (200, "out"));
+    let res = get(base, "/maybe", Some("other=1"), None).await;
+    assert!(set_cookies(&res).is_empty(), "no session, no cookie");
+    assert_eq!(res.text().await.expect("body"), "out");
+
+    // A token that does not decode is no session, and its cookie is cleared.
+    let res = get(base, "/maybe", Some(&format!("{SESSION}=garbage")), None).await;
+    let cleared = set_cookies(&res);
+    assert!(
+        cleared
+            .iter()
+            .any(|c| c.starts_with(&format!("{SESSION}=;"))
+                && c.to_ascii_lowercase().contains("max-age=0")),
+        "bad token is cleared: {cleared:?}"
+    );
+    let (status, _, body) = read(res).await;
+    assert_eq!((status, body.as_str()), (200, "out"));
+}
+
+#[actix_web::test]
+async fn extractors_without_a_session_are_401_json() {
+    let server = serve(extractor_routes).await;
+    let base = &server.base;
+    for path in ["/user", "/claims", "/session"] {
+        for cookie in [None, Some("other=1"), Some("authjs.session-token=garbage")] {
+            let (status, ct, body) = read(get(base, path, cookie, None).await).await;
+            assert_eq!(status, 401, "{path} with {cookie:?}");
+            assert_eq!(ct, "application/json", "{path} with {cookie:?}");
+            assert_eq!(
+                body, r#"{"error":"Unauthorized"}"#,
+                "{path} with {cookie:?}"
+            );
+        }
+        // A page request is still a 401: the redirect is the guards' job, not the
+        // extractor's.
+        let (status, _, _) = read(get(base, path, None, Some("text/html")).await).await;
+        assert_eq!(status, 401, "{path} as a page");
+    }
+}
+
+fn routes_without_middleware(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/session",
+        web::get().to(|s: Session| async move { web::Json(s.session) }),
+    )
+    .route(
+        "/user",
+        web::get().to(|s: Session<MyUser>| async move { web::Json(s.user) }),
+    )
+    .route(
+        "/token",
+        web::get().to(|Token(t): Token| async move { web::Json(t) }),
+    )
+    .service(
+        web::scope("/guarded")
+            .wrap(require_auth())
+            .route("/page", web::get().to(|| async { "secret" })),
+    )
+    .service(
+        web::resource("/admin")
+            .wrap(require(|_| true))
+            .get(|| async { "admin" }),
+    )
+    .route("/public", web::get().to(|| async { "public" }));
+}
+
+#[actix_web::test]
+async fn extractors_and_guards_without_the_middleware_are_500_not_a_panic() {
+    let server = serve_with(routes_without_middleware, false, |b| b).await;
+    let base = &server.base;
+    // A cookie that would be a valid session behind the middleware does not help.
+    let now = now();
+    let claims = json!({"sub": "7", "name": "Seven", "iat": now, "exp": now + 3600});
+    let token = server
+        .auth
+        .config()
+        .token_codec(false)
+        .encode(claims.as_object().expect("object"))
+        .expect("encode");
+    let cookie = format!("{SESSION}={token}");
+    for path in ["/session", "/user", "/token", "/guarded/page", "/admin"] {
+        for c in [None, Some(cookie.as_str())] {
+            for accept in [None, Some("text/html")] {
+                let (status, ct, body) = read(get(base, path, c, accept).await).await;
+                assert_eq!(status, 500, "{path} cookie={} {accept:?}", c.is_some());
+                assert_eq!(ct, "application/json", "{path}");
+                assert_eq!(body, r#"{"error":"Configuration"}"#, "{path}");
+            }
+        }
+    }
+    // The worker survived every one of them.
+    let (status, _, body) = read(get(base, "/public", None, None).await).await;
+    assert_eq!((status, body.as_str()), (200, "public"));
+}
+
+// ---------------------------------------------------------------------------------
+// Guards
+// ---------------------------------------------------------------------------------
+
+fn guard_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/app")
+            .wrap(require_auth())
+            .route(
+                "/data",
+                web::get().to(|s: Session| async move {
+                    format!("data for {}", s.user.name.unwrap_or_default())
+                }),
+            )
+            .route("/page", web::get().to(|| async { "page" })),
+    )
+    .service(
+        web::resource("/admin")
+            .wrap(require(|s| {
+                s.user_field::<String>("role").as_deref() == Some("admin")
+            }))
+            .get(|s: Session<MyUser>| async move { format!("admin {}", s.user.name) }),
+    )
+    .route("/open", web::get().to(|| async { "open" }));
+}
+
+#[actix_web::test]
+async fn require_auth_on_a_scope() {
+    let server = serve(guard_routes).await;
+    let base = &server.base;
+
+    // API request without a session: 401 JSON.
+    let (status, ct, body) = read(get(base, "/app/data", None, None).await).await;
+    assert_eq!(status, 401);
+    assert_eq!(ct, "application/json");
+    assert_eq!(body, r#"{"error":"Unauthorized"}"#);
+    let (status, _, body) = read(
+        get(
+            base,
+            "/app/data",
+            Some("authjs.session-token=garbage"),
+            Some("application/json"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (401, r#"{"error":"Unauthorized"}"#)
+    );
+
+    // Page request without a session: 302 to the sign-in page with the full URL.
+    for path in ["/app/page", "/app/page?tab=2&x=y", "/app/data"] {
+        let res = get(
+            base,
+            path,
+            None,
+            Some("text/html,application/xhtml+xml,*/*"),
+        )
+        .await;
+        assert_eq!(res.status(), 302, "{path}");
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .expect("location");
+        assert_eq!(
+            location,
+            format!(
+                "{base}/auth/signin?callbackUrl={}",
+                form_encode(&format!("{base}{path}"))
+            ),
+            "{path}"
+        );
+        assert_eq!(res.text().await.expect("body"), "", "{path}: empty body");
+    }
+
+    // With a session: through.
+    let seven = sign_in(base, "seven").await;
+    let (status, _, body) = read(get(base, "/app/data", Some(&seven), None).await).await;
+    assert_eq!((status, body.as_str()), (200, "data for Seven"));
+    let (status, _, body) =
+        read(get(base, "/app/page", Some(&seven), Some("text/html")).await).await;
+    assert_eq!((status, body.as_str()), (200, "page"));
+    let eight = sign_in(base, "eight").await;
+    let (status, _, body) = read(get(base, "/app/data", Some(&eight), None).await).await;
+    assert_eq!((status, body.as_str()), (200, "data for Eight"));
+
+    // Outside the scope: not guarded.
+    let (status, _, body) = read(get(base, "/open", None, None).await).await;
+    assert_eq!((status, body.as_str()), (200, "open"));
+}
+
+#[actix_web::test]
+async fn require_predicate_on_a_resource() {
+    let server = serve(guard_routes).await;
+    let base = &server.base;
+    let seven = sign_in(base, "seven").await;
+    let eight = sign_in(base, "eight").await;
+
+    let (status, _, body) = read(get(base, "/admin", Some(&seven), None).await).await;
+    assert_eq!((status, body.as_str()), (200, "admin Seven"));
+
+    for accept in [None, Some("text/html")] {
+        let (status, ct, body) = read(get(base, "/admin", Some(&eight), accept).await).await;
+        assert_eq!(status, 403, "{accept:?}");
+        assert_eq!(ct, "application/json");
+        assert_eq!(body, r#"{"error":"Forbidden"}"#);
+    }
+
+    let (status, _, body) = read(get(base, "/admin", None, None).await).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (401, r#"{"error":"Unauthorized"}"#)
+    );
+    let res = get(base, "/admin", None, Some("text/html")).await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(
+        res.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some(
+            format!(
+                "{base}/auth/signin?callbackUrl={}",
+                form_encode(&format!("{base}/admin"))
+            )
+            .as_str()
+        )
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Lazy decoding
+// ---------------------------------------------------------------------------------
+
+fn lazy_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/public", web::get().to(|| async { "hi" }))
+        .route(
+            "/three",
+            web::get().to(|a: Session, b: Option<Session>, t: Token| async move {
+                format!(
+                    "{}|{}|{}",
+                    a.user.name.unwrap_or_default(),
+                    b.is_some(),
+                    t.0.sub.unwrap_or_default()
+                )
+            }),
+        )
+        .service(
+            web::resource("/guarded")
+                .wrap(require(|_| true))
+                .wrap(require_auth())
+                .get(|a: Session, t: Token| async move {
+                    format!(
+                        "{}|{}",
+                        a.user.name.unwrap_or_default(),
+                        t.0.sub.unwrap_or_default()
+                    )
+                }),
+        );
+}
+
+#[actix_web::test]
+async fn session_is_decoded_lazily_and_once() {
+    let server = serve(lazy_routes).await;
+    let base = &server.base;
+    let seven = sign_in(base, "seven").await;
+    let runs = || server.jwt_runs.load(Ordering::SeqCst);
+    let after_sign_in = runs();
+    assert!(after_sign_in >= 1, "jwt ran at sign-in");
+
+    let res = get(base, "/public", Some(&seven), None).await;
+    assert_eq!(res.status(), 200);
+    assert!(set_cookies(&res).is_empty());
+    assert_eq!(runs(), after_sign_in, "no extractor, no decode");
+
+    let (status, _, body) = read(get(base, "/three", Some(&seven), None).await).await;
+    assert_eq!((status, body.as_str()), (200, "Seven|true|7"));
+    assert_eq!(runs(), after_sign_in + 1, "three extractors, one decode");
+
+    let (status, _, body) = read(get(base, "/guarded", Some(&seven), None).await).await;
+    assert_eq!((status, body.as_str()), (200, "Seven|7"));
+    assert_eq!(
+        runs(),
+        after_sign_in + 2,
+        "two guards and two extractors, one decode"
+    );
+
+    // Without a cookie there is nothing to decode.
+    let (status, _, _) = read(get(base, "/three", None, None).await).await;
+    assert_eq!(status, 401);
+    assert_eq!(runs(), after_sign_in + 2, "no cookie, no jwt callback");
+}
+
+// ---------------------------------------------------------------------------------
+// Body limit
+// ---------------------------------------------------------------------------------
+
+fn echo_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/echo",
+        web::post().to(|body: web::Bytes| async move { body.len().to_string() }),
+    );
+}
+
+/// Sends raw bytes over a fresh connection (`Connection: close`) and returns what the
+/// server answered.
+async fn raw(base: &str, request: Vec<u8>) -> String {
+    let addr = base.trim_start_matches("http://").to_owned();
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+        let timeout = Some(std::time::Duration::from_secs(10));
+        stream.set_read_timeout(timeout).expect("timeout");
+        stream.set_write_timeout(timeout).expect("timeout");
+        let _ = stream.write_all(&request);
+        let _ = stream.flush();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 8192];
+        loop {
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+    .await
+    .expect("raw request task")
+}
+
+#[actix_web::test]
+async fn a_body_above_max_body_bytes_on_an_auth_route_is_413() {
+    let server = serve_with(echo_routes, true, |b| b.max_body_bytes(1024)).await;
+    let base = &server.base;
+    let c = client();
+
+    // Declared by Content-Length.
+    let big = format!(
+        "csrfToken=x&username=seven&password=pw&pad={}",
+        "a".repeat(2000)
+    );
+    let res = c
+        .post(format!("{base}/auth/callback/credentials"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big.clone())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 413);
+    assert!(set_cookies(&res).is_empty(), "413 sets no cookie");
+    assert_eq!(res.text().await.expect("body"), r#""Payload too large.""#);
+    let res = c
+        .post(format!("{base}/auth/session"))
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"data":"{}"}}"#, "b".repeat(4096)))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 413, "session update");
+
+    // Streamed without a length (chunked): cut off when it passes the limit.
+    let chunk = "a".repeat(600);
+    let mut request = format!(
+        "POST /auth/callback/credentials HTTP/1.1\r\nHost: {}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        base.trim_start_matches("http://")
+    );
+    for _ in 0..4 {
+        request.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+    }
+    request.push_str("0\r\n\r\n");
+    let answer = raw(base, request.into_bytes()).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 413"),
+        "chunked body over the limit: {answer}"
+    );
+
+    // Within the limit, the same route works (and sign-in still does).
+    let seven = sign_in(base, "seven").await;
+    assert!(seven.starts_with("authjs.session-token="));
+
+    // The limit is the auth routes' only: the app's own routes read what they like.
+    let res = c
+        .post(format!("{base}/echo"))
+        .header("cookie", &seven)
+        .body(big.clone())
+        .send()
+        .await
+        .expect("echo");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.expect("body"), big.len().to_string());
+}
+
+// ---------------------------------------------------------------------------------
+// The app's own cookies
+// ---------------------------------------------------------------------------------
+
+fn cookie_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/visit",
+        web::get().to(|s: Session| async move {
+            HttpResponse::Ok()
+                .append_header(("set-cookie", "visited=yes"))
+                .append_header(("set-cookie", "theme=dark; Path=/; HttpOnly"))
+                .body(s.user.name.unwrap_or_default())
+        }),
+    )
+    .route(
+        "/plain",
+        web::get().to(|| async {
+            HttpResponse::Ok()
+                .append_header(("set-cookie", "visited=yes"))
+                .finish()
+        }),
+    );
+}
+
+#[actix_web::test]
+async fn the_apps_own_cookies_coexist_with_the_refreshed_session_cookie() {
+    let server = serve(cookie_routes).await;
+    let base = &server.base;
+    let codec = server.auth.config().token_codec(false);
+    let now = now();
+    let update_age = i64::try_from(server.auth.config().update_age().as_secs()).expect("secs");
+    let old_iat = now - update_age - 3600;
+    let claims = json!({"sub": "7", "name": "Seven", "email": "seven@example.com",
+        "team": "blue", "role": "admin",
+        "iat": old_iat, "exp": now + 3600, "jti": "jti-old"});
+    let old = codec
+        .encode(claims.as_object().expect("object"))
+        .expect("encode");
+    let cookie = format!("{SESSION}={old}; other=1");
+
+    let res = get(base, "/visit", Some(&cookie), None).await;
+    assert_eq!(res.status(), 200);
+    let set = set_cookies(&res);
+    assert!(set.iter().any(|c| c.starts_with("visited=yes")), "{set:?}");
+    assert!(
+        set.iter().any(|c| c.starts_with("theme=dark; Path=/")),
+        "{set:?}"
+    );
+    let session_lines: Vec<&String> = set
+        .iter()
+        .filter(|c| c.starts_with(&format!("{SESSION}=")))
+        .collect();
+    assert_eq!(
+        session_lines.len(),
+        1,
+        "one refreshed session cookie: {set:?}"
+    );
+    let line = session_lines[0];
+    let lower = line.to_ascii_lowercase();
+    assert!(
+        lower.contains("httponly") && lower.contains("path=/") && lower.contains("samesite=lax"),
+        "{line}"
+    );
+    let value = line
+        .split(';')
+        .next()
+        .and_then(|p| p.split_once('='))
+        .map(|(_, v)| v)
+        .expect("value");
+    assert_ne!(value, old, "re-issued");
+    let fresh = codec.decode(value).expect("refreshed token decodes");
+    assert_eq!(fresh["sub"], "7");
+    assert_eq!(fresh["team"], "blue");
+    let iat = fresh["iat"].as_i64().expect("iat");
+    assert!(iat >= now - 5, "fresh iat {iat} (was {old_iat})");
+    assert_eq!(res.text().await.expect("body"), "Seven");
+
+    // A fresh token is not re-issued; the app's cookies stay.
+    let fresh_cookie = format!("{SESSION}={value}");
+    let res = get(base, "/visit", Some(&fresh_cookie), None).await;
+    let set = set_cookies(&res);
+    assert_eq!(set.len(), 2, "only the app's cookies: {set:?}");
+    assert!(set.iter().any(|c| c.starts_with("visited=yes")), "{set:?}");
+    assert!(set.iter().any(|c| c.starts_with("theme=dark")), "{set:?}");
+
+    // A route that never asks for its session never refreshes it, even when old.
+    let res = get(base, "/plain", Some(&cookie), None).await;
+    let set = set_cookies(&res);
+    assert_eq!(set.len(), 1, "{set:?}");
+    assert!(set[0].starts_with("visited=yes"), "{set:?}");
+}
