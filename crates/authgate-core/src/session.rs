@@ -12,13 +12,16 @@ where
     V: Serialize + 'static,
     T: DeserializeOwned + 'static,
 {
-    let any: Box<dyn std::any::Any> = Box::new(value);
-    match any.downcast::<T>() {
-        Ok(same) => Ok(*same),
-        Err(any) => match any.downcast::<V>() {
-            Ok(value) => Ok(T::deserialize(serde_json::to_value(&*value)?)?),
-            Err(_) => Err(Error::InvalidToken("type mismatch")),
-        },
+    // Same type: move it out through `Option` (no allocation, no serde).
+    let mut slot = Some(value);
+    if let Some(same) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<T>>() {
+        if let Some(value) = same.take() {
+            return Ok(value);
+        }
+    }
+    match slot {
+        Some(value) => Ok(T::deserialize(serde_json::to_value(&value)?)?),
+        None => Err(Error::InvalidToken("type mismatch")),
     }
 }
 
