@@ -47,16 +47,6 @@ fn iso(unix: i64) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn iso_matches_to_iso_string() {
-        assert_eq!(super::iso(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::iso(1_795_373_425), "2026-11-22T18:50:25.000Z");
-        assert_eq!(super::iso(4_948_973_425), "2126-10-29T18:50:25.000Z");
-    }
-}
-
 /// The default session of a token: `{user: {name, email, image}, expires}`.
 pub(crate) fn default_session(token: &Token, expires: i64) -> Session {
     Session {
@@ -209,5 +199,15 @@ impl Auth {
             None if is_update => json(StatusCode::OK, &Value::Null, cookies),
             None => no_store(json(StatusCode::OK, &Value::Null, cookies)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn iso_matches_to_iso_string() {
+        assert_eq!(super::iso(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(super::iso(1_795_373_425), "2026-11-22T18:50:25.000Z");
+        assert_eq!(super::iso(4_948_973_425), "2126-10-29T18:50:25.000Z");
     }
 }
