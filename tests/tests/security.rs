@@ -380,7 +380,6 @@ async fn non_ascii_callback_urls_are_encoded(fw: Framework) {
     let server = spawn(fw).await;
     let base = server.base.clone();
     let b = server.browser();
-    let csrf = b.csrf().await;
     for (input, want) in [
         ("/é".to_owned(), format!("{base}/%C3%A9")),
         (
@@ -393,17 +392,7 @@ async fn non_ascii_callback_urls_are_encoded(fw: Framework) {
         ),
         (format!("{base}/é"), format!("{base}/%C3%A9")),
     ] {
-        let res = b
-            .post_form(
-                "/auth/callback/credentials",
-                &[
-                    ("csrfToken", &csrf),
-                    ("username", "alice"),
-                    ("password", "wonderland"),
-                    ("callbackUrl", &input),
-                ],
-            )
-            .await;
+        let res = b.sign_in_to("alice", "wonderland", &input).await;
         let raw = res.headers.get("location").expect("Location");
         assert!(raw.as_bytes().is_ascii(), "{input:?}: {:?}", raw);
         assert_eq!(res.location(), Some(want.as_str()), "{input:?}");
@@ -415,17 +404,7 @@ async fn same_origin_oddities_stay_home(fw: Framework) {
     let b = server.browser();
     let csrf = b.csrf().await;
     for p in same_origin_oddities(&server) {
-        let res = b
-            .post_form(
-                "/auth/callback/credentials",
-                &[
-                    ("csrfToken", &csrf),
-                    ("username", "alice"),
-                    ("password", "wonderland"),
-                    ("callbackUrl", &p),
-                ],
-            )
-            .await;
+        let res = b.sign_in_to("alice", "wonderland", &p).await;
         assert_eq!(res.status, 302, "{p:?}");
         assert_same_origin(res.location(), &server.base, &p);
         let res = b
@@ -448,17 +427,7 @@ async fn redirect_attacks_in_sign_in_body(fw: Framework) {
     let payloads = attack_payloads(&server);
     assert!(payloads.len() >= 20);
     for p in &payloads {
-        let res = b
-            .post_form(
-                "/auth/callback/credentials",
-                &[
-                    ("csrfToken", &csrf),
-                    ("username", "alice"),
-                    ("password", "wonderland"),
-                    ("callbackUrl", p),
-                ],
-            )
-            .await;
+        let res = b.sign_in_to("alice", "wonderland", p).await;
         assert_eq!(res.status, 302, "{p:?}");
         assert_eq!(res.location(), Some(server.base.as_str()), "{p:?}");
         // The stored callback URL is the safe one.
@@ -597,17 +566,7 @@ async fn same_origin_callbacks_are_kept(fw: Framework) {
             format!("{base}/deep/path?q=1"),
         ),
     ] {
-        let res = b
-            .post_form(
-                "/auth/callback/credentials",
-                &[
-                    ("csrfToken", &csrf),
-                    ("username", "alice"),
-                    ("password", "wonderland"),
-                    ("callbackUrl", &input),
-                ],
-            )
-            .await;
+        let res = b.sign_in_to("alice", "wonderland", &input).await;
         assert_eq!(res.location(), Some(want.as_str()), "{input}");
         let res = b
             .send(

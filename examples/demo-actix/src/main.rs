@@ -1,15 +1,9 @@
 //! Runs the actix demo app: `cargo run -p authgate-demo-actix` (then open
 //! http://localhost:3000). Same environment as the axum demo.
 
-use tracing_subscriber::EnvFilter;
-
 #[actix_web::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    authgate_demo::init_tracing();
     if let Err(err) = run().await {
         tracing::error!("{err}");
         std::process::exit(1);

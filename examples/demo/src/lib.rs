@@ -201,6 +201,16 @@ impl Settings {
     }
 }
 
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+}
+
 /// The demo's admin check, for the `/admin` guard.
 pub fn is_admin(session: &authgate::Session) -> bool {
     session.user_field::<String>("role").as_deref() == Some("admin")

@@ -2,15 +2,9 @@
 
 use std::net::SocketAddr;
 
-use tracing_subscriber::EnvFilter;
-
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    authgate_demo::init_tracing();
     if let Err(err) = run().await {
         tracing::error!("{err}");
         std::process::exit(1);
