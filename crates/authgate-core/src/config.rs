@@ -10,8 +10,8 @@ use crate::{
     cookies::CookieNames,
     csrf::CsrfGuard,
     origin::Origin,
-    Callbacks, Error, Events, JwtContext, NoEvents, Provider, RedirectContext, Session,
-    SessionContext, SignInContext, SignInDecision, Token,
+    Callbacks, Error, Events, JwtContext, Provider, RedirectContext, Session, SessionContext,
+    SignInContext, SignInDecision, Token,
 };
 
 /// Where sessions live.
@@ -82,7 +82,8 @@ pub struct AuthConfig {
     pub(crate) base_path: String,
     pub(crate) providers: Vec<Provider>,
     pub(crate) callbacks: CallbackChain,
-    pub(crate) events: Arc<dyn Events>,
+    /// `None` until the app sets events: no payload is built for nobody.
+    pub(crate) events: Option<Arc<dyn Events>>,
     pub(crate) strategy: SessionStrategy,
     pub(crate) max_age: Duration,
     pub(crate) update_age: Duration,
@@ -236,7 +237,7 @@ pub struct AuthConfigBuilder {
     base_path: Option<String>,
     providers: Vec<Provider>,
     callbacks: CallbackChain,
-    events: Arc<dyn Events>,
+    events: Option<Arc<dyn Events>>,
     strategy: SessionStrategy,
     max_age: Duration,
     update_age: Option<Duration>,
@@ -263,7 +264,7 @@ impl Default for AuthConfigBuilder {
             base_path: None,
             providers: Vec::new(),
             callbacks: CallbackChain::default(),
-            events: Arc::new(NoEvents),
+            events: None,
             strategy: SessionStrategy::Jwt,
             // 30 days, as Auth.js.
             max_age: Duration::from_secs(30 * 24 * 3600),
@@ -373,7 +374,7 @@ impl AuthConfigBuilder {
 
     /// Sets the event handlers.
     pub fn events(mut self, events: impl Events) -> Self {
-        self.events = Arc::new(events);
+        self.events = Some(Arc::new(events));
         self
     }
 

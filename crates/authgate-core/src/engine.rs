@@ -575,24 +575,21 @@ impl Auth {
             let target = ctx.callback_url.clone();
             return self.redirect(ctx, &target);
         }
-        let token = ctx
-            .cookies
-            .session_token(&ctx.names.session_token)
-            .and_then(|v| match self.decode_token(ctx.origin.secure, &v) {
-                Ok(t) => Some((*t).clone()),
-                Err(err) => {
-                    tracing::debug!(error = %err, "sign-out with an undecodable token");
-                    None
-                }
-            });
-        if let Err(err) = self
-            .inner
-            .config
-            .events
-            .sign_out(crate::SignOutEvent { token })
-            .await
-        {
-            tracing::error!(error = %err, "sign_out event failed");
+        // The token is decoded only for the `sign_out` event.
+        if let Some(events) = &self.inner.config.events {
+            let token = ctx
+                .cookies
+                .session_token(&ctx.names.session_token)
+                .and_then(|v| match self.decode_token(ctx.origin.secure, &v) {
+                    Ok(t) => Some((*t).clone()),
+                    Err(err) => {
+                        tracing::debug!(error = %err, "sign-out with an undecodable token");
+                        None
+                    }
+                });
+            if let Err(err) = events.sign_out(crate::SignOutEvent { token }).await {
+                tracing::error!(error = %err, "sign_out event failed");
+            }
         }
         let mut ctx = ctx;
         let cleared = clear_session_cookies(&existing, ctx.attrs);

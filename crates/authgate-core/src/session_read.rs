@@ -154,12 +154,12 @@ impl Auth {
             };
         }
         let session = Arc::new(session);
-        if matches!(mode, ReadMode::Route(_)) {
+        if let (ReadMode::Route(_), Some(events)) = (&mode, &config.events) {
             let event = SessionEvent {
                 session: (*session).clone(),
                 token: (*token).clone(),
             };
-            if let Err(err) = config.events.session(event).await {
+            if let Err(err) = events.session(event).await {
                 tracing::error!(error = %err, "session event failed");
             }
         }

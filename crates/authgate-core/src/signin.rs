@@ -150,8 +150,10 @@ impl Auth {
             account: Some(account),
             is_new_user: Some(false),
         };
-        if let Err(err) = config.events.sign_in(event).await {
-            tracing::error!(error = %err, "sign_in event failed");
+        if let Some(events) = &config.events {
+            if let Err(err) = events.sign_in(event).await {
+                tracing::error!(error = %err, "sign_in event failed");
+            }
         }
         let target = ctx.callback_url.clone();
         self.redirect(ctx, &target)
