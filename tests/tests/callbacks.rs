@@ -490,7 +490,7 @@ fn coded_config(url: &str, allow: bool) -> authgate::AuthConfigBuilder {
         .url(url)
         .provider(Credentials::new(|creds, _| async move {
             match creds.get("username").map(String::as_str) {
-                Some("locked") => Err(Error::code("AccountLocked")),
+                Some("locked") => Err(Error::app_code("AccountLocked")),
                 Some("broken") => Err(Error::callback("database unreachable")),
                 Some("suspended") => Ok(Some(User::new("s").name("Sus"))),
                 Some("signin-code") => Ok(Some(User::new("c").name("Coded"))),
@@ -504,7 +504,7 @@ fn coded_config(url: &str, allow: bool) -> authgate::AuthConfigBuilder {
         .on_sign_in(|ctx| async move {
             Ok(match ctx.user.id.as_str() {
                 "s" => SignInDecision::DenyWith("Suspended".into()),
-                "c" => return Err(Error::code("Suspended")),
+                "c" => return Err(Error::app_code("Suspended")),
                 "e" => return Err(Error::callback("sign_in blew up")),
                 "v" => SignInDecision::Redirect("https://evil.example/phish".into()),
                 "w" => SignInDecision::Redirect("/welcome?first=1".into()),

@@ -688,6 +688,7 @@ async fn unknown_routes_are_400(fw: Framework) {
     for path in ["/auth/session", "/auth/csrf"] {
         let res = b.send(b.request(Method::HEAD, path)).await;
         assert_eq!(res.status, 400, "HEAD {path}");
+        assert!(res.body.is_empty(), "HEAD {path}: empty body");
     }
     for method in [Method::PUT, Method::DELETE, Method::PATCH, Method::OPTIONS] {
         for path in ["/auth/session", "/auth/signin", "/auth/csrf"] {
@@ -695,12 +696,20 @@ async fn unknown_routes_are_400(fw: Framework) {
             assert_bad_request(&res, &format!("{method} {path}"));
         }
     }
+    // A POST to a GET-only action is `UnknownAction`, shown as `Configuration` (v5).
+    let configuration = format!("{}/auth/error?error=Configuration", b.base());
     let res = b.send(b.request(Method::POST, "/auth/providers")).await;
-    assert_bad_request(&res, "POST providers");
+    assert_eq!(res.status, 302, "POST providers: {}", res.body);
+    assert_eq!(
+        res.location(),
+        Some(configuration.as_str()),
+        "POST providers"
+    );
     let csrf = b.csrf().await;
     for path in ["/auth/csrf", "/auth/error", "/auth/verify-request"] {
         let res = b.post_form(path, &[("csrfToken", &csrf)]).await;
-        assert_bad_request(&res, &format!("POST {path}"));
+        assert_eq!(res.status, 302, "POST {path}: {}", res.body);
+        assert_eq!(res.location(), Some(configuration.as_str()), "POST {path}");
     }
     // A prefix that is not the base path is the app's, not the engine's.
     let res = b.get("/authx").await;

@@ -1,39 +1,28 @@
 //! Extractors: [`Session`], `Option<Session>`, [`Token`].
 
-use std::{fmt, sync::Arc};
+use std::sync::Arc;
 
 use actix_web::{
     dev::Payload, http::StatusCode, FromRequest, HttpMessage, HttpRequest, HttpResponse,
     ResponseError,
 };
-use authgate_core::SessionUser;
+use authgate_core::{integration::SessionHandle, SessionUser};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-use crate::SessionHandle;
-
-/// Why an extractor refused.
-#[derive(Debug)]
+/// Why an extractor refused (the same variants as `authgate-axum`'s).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuthRejection {
     /// No session: 401 `{"error":"Unauthorized"}`.
+    #[error("no session")]
     Unauthorized,
     /// The route is not behind an [`crate::AuthMiddleware`] (a setup mistake): 500.
-    MissingMiddleware,
+    #[error("session extractor used on a route without AuthMiddleware")]
+    NotMounted,
     /// The session did not fit the app's type (a setup mistake): 500.
+    #[error("session does not deserialize into the extractor's type: {0}")]
     Shape(String),
-}
-
-impl fmt::Display for AuthRejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unauthorized => f.write_str("no session"),
-            Self::MissingMiddleware => f.write_str("session extractor used without AuthMiddleware"),
-            Self::Shape(e) => write!(
-                f,
-                "session does not deserialize into the extractor's type: {e}"
-            ),
-        }
-    }
 }
 
 impl ResponseError for AuthRejection {
@@ -60,7 +49,7 @@ fn handle(req: &HttpRequest) -> Result<SessionHandle, AuthRejection> {
     req.extensions()
         .get::<SessionHandle>()
         .cloned()
-        .ok_or(AuthRejection::MissingMiddleware)
+        .ok_or(AuthRejection::NotMounted)
 }
 
 /// The signed-in user's session; rejects with 401 when there is none.
@@ -86,7 +75,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Session<T> {
         let handle = handle(req);
         Box::pin(async move {
             let handle = handle?;
-            let outcome = handle.0.get().await;
+            let outcome = handle.get().await;
             let session = outcome
                 .session
                 .as_ref()
@@ -116,7 +105,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Token<T> {
         let handle = handle(req);
         Box::pin(async move {
             let handle = handle?;
-            let outcome = handle.0.get().await;
+            let outcome = handle.get().await;
             let token = outcome.token.as_ref().ok_or(AuthRejection::Unauthorized)?;
             token
                 .to_type::<T>()

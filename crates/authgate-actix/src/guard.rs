@@ -9,9 +9,14 @@ use actix_web::{
 };
 use futures_util::future::{ready, LocalBoxFuture, Ready};
 
-use crate::{convert, SessionHandle};
+use authgate_core::{
+    integration::{guard, json_error, GuardMode, SessionHandle, SessionPredicate},
+    Session,
+};
 
-type Predicate = Arc<authgate_core::SessionPredicate>;
+use crate::convert;
+
+type Predicate = Arc<SessionPredicate>;
 
 /// Lets a request through only with a session (and, for [`require`], only when the
 /// predicate holds). Without a session: 401 `{"error":"Unauthorized"}` for API requests,
@@ -20,19 +25,36 @@ type Predicate = Arc<authgate_core::SessionPredicate>;
 #[derive(Clone)]
 pub struct Require {
     predicate: Option<Predicate>,
+    mode: GuardMode,
 }
 
 impl std::fmt::Debug for Require {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Require")
             .field("predicate", &self.predicate.is_some())
+            .field("mode", &self.mode)
             .finish()
+    }
+}
+
+impl Require {
+    /// How a request without a session is answered: [`GuardMode::Negotiate`] (the
+    /// default) redirects page requests (`Accept: text/html`) to the sign-in page and
+    /// gives the rest 401 JSON; [`GuardMode::Redirect`] always redirects (for pages);
+    /// [`GuardMode::Unauthorized`] always answers 401 JSON (for APIs).
+    #[must_use]
+    pub fn mode(mut self, mode: GuardMode) -> Self {
+        self.mode = mode;
+        self
     }
 }
 
 /// A guard that requires a session: `web::scope("/app").wrap(require_auth())`.
 pub fn require_auth() -> Require {
-    Require { predicate: None }
+    Require {
+        predicate: None,
+        mode: GuardMode::default(),
+    }
 }
 
 /// A guard that requires a session for which `predicate` is true.
@@ -43,10 +65,11 @@ pub fn require_auth() -> Require {
 /// ```
 pub fn require<P>(predicate: P) -> Require
 where
-    P: Fn(&authgate_core::Session) -> bool + Send + Sync + 'static,
+    P: Fn(&Session) -> bool + Send + Sync + 'static,
 {
     Require {
         predicate: Some(Arc::new(predicate)),
+        mode: GuardMode::default(),
     }
 }
 
@@ -65,6 +88,7 @@ where
         ready(Ok(RequireMiddleware {
             service: Rc::new(service),
             predicate: self.predicate.clone(),
+            mode: self.mode,
         }))
     }
 }
@@ -73,6 +97,7 @@ where
 pub struct RequireMiddleware<S> {
     service: Rc<S>,
     predicate: Option<Predicate>,
+    mode: GuardMode,
 }
 
 impl<S> std::fmt::Debug for RequireMiddleware<S> {
@@ -95,26 +120,27 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
         let predicate = self.predicate.clone();
+        let mode = self.mode;
         Box::pin(async move {
             let Some(handle) = req.extensions().get::<SessionHandle>().cloned() else {
                 tracing::error!("guard used on a route without AuthMiddleware");
-                let res = authgate_core::json_error(
-                    http::StatusCode::INTERNAL_SERVER_ERROR,
-                    "Configuration",
-                );
+                let res = json_error(http::StatusCode::INTERNAL_SERVER_ERROR, "Configuration");
                 return Ok(req
                     .into_response(convert::response(res))
                     .map_into_right_body());
             };
-            let outcome = handle.0.get().await;
+            let outcome = handle.get().await;
             let headers = convert::session_headers(req.headers(), convert::SESSION_HEADERS);
             let uri = convert::uri(&req).unwrap_or_default();
-            if let Some(denied) =
-                handle
-                    .0
-                    .auth()
-                    .guard(outcome, predicate.as_deref(), &headers, &uri)
-            {
+            let decision = guard(
+                handle.auth(),
+                outcome,
+                predicate.as_deref(),
+                mode,
+                &headers,
+                &uri,
+            );
+            if let Some(denied) = decision {
                 return Ok(req
                     .into_response(convert::response(denied))
                     .map_into_right_body());

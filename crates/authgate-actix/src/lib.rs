@@ -1,4 +1,4 @@
-//! actix-web adapter for authgate: the same behaviour as the axum layer, as an actix
+//! The actix-web integration of authgate: the same behaviour as the axum layer, as an actix
 //! `Transform` middleware, `FromRequest` extractors and guard middlewares.
 //!
 //! actix-web 4 is built on `http` 0.2; the engine speaks `http` 1. Requests and
@@ -40,6 +40,7 @@ mod middleware;
 
 pub use actix_web;
 pub use authgate_core;
+pub use authgate_core::integration::{GuardMode, SessionHandle};
 pub use extract::{AuthRejection, Session, Token};
 pub use guard::{require, require_auth, Require, RequireMiddleware};
-pub use middleware::{AuthMiddleware, AuthMiddlewareService, SessionHandle};
+pub use middleware::{AuthMiddleware, AuthMiddlewareService};

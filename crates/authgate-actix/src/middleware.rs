@@ -9,7 +9,10 @@ use actix_web::{
     http::header,
     Error, HttpMessage, HttpResponse,
 };
-use authgate_core::{Auth, LazySession};
+use authgate_core::{
+    integration::{bad_request, declares_too_large, payload_too_large, LazySession, SessionHandle},
+    Auth,
+};
 use bytes::{Bytes, BytesMut};
 use futures_util::{
     future::{ready, LocalBoxFuture, Ready},
@@ -17,10 +20,6 @@ use futures_util::{
 };
 
 use crate::convert;
-
-/// The session handle in a request's extensions; extractors and guards read it.
-#[derive(Clone, Debug)]
-pub struct SessionHandle(pub Arc<LazySession>);
 
 /// An actix-web middleware that mounts an [`Auth`] engine: requests under the base path
 /// are answered by the engine (body read up to `max_body_bytes`, 413 above); every other
@@ -116,23 +115,23 @@ where
 
 /// Reads the body (bounded) and lets the engine answer.
 async fn answer(auth: &Auth, req: &mut ServiceRequest) -> HttpResponse {
-    let limit = auth.max_body_bytes();
+    let limit = auth.config().max_body_bytes();
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .map(|v| v.as_bytes());
-    if auth.declares_too_large(declared) {
-        return convert::response(auth.payload_too_large());
+    if declares_too_large(auth, declared) {
+        return convert::response(payload_too_large(auth));
     }
     let mut payload = req.take_payload();
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         match chunk {
             Ok(chunk) if body.len() + chunk.len() <= limit => body.extend_from_slice(&chunk),
-            Ok(_) => return convert::response(auth.payload_too_large()),
+            Ok(_) => return convert::response(payload_too_large(auth)),
             Err(err) => {
                 tracing::warn!(error = %err, "auth request body could not be read");
-                return convert::response(authgate_core::bad_request());
+                return convert::response(bad_request());
             }
         }
     }
@@ -140,7 +139,7 @@ async fn answer(auth: &Auth, req: &mut ServiceRequest) -> HttpResponse {
         Some(request) => convert::response(auth.handle(request).await),
         None => {
             tracing::warn!("auth request could not be converted (malformed header or URI)");
-            convert::response(authgate_core::bad_request())
+            convert::response(bad_request())
         }
     }
 }

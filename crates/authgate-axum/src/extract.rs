@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use authgate_core::SessionUser;
+use authgate_core::{integration::SessionHandle, SessionUser};
 use axum::{
     extract::{FromRequestParts, OptionalFromRequestParts},
     response::{IntoResponse, Response},
@@ -11,16 +11,18 @@ use axum::{
 use http::{request::Parts, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::SessionHandle;
-
-/// Why an extractor refused.
-#[derive(Debug)]
+/// Why an extractor refused (the same variants as `authgate-actix`'s).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuthRejection {
     /// No session: 401 `{"error":"Unauthorized"}`.
+    #[error("no session")]
     Unauthorized,
     /// The route is not behind an [`crate::AuthLayer`] (a setup mistake): 500.
-    MissingLayer,
+    #[error("session extractor used on a route without AuthLayer")]
+    NotMounted,
     /// The session did not fit the app's type (a setup mistake): 500.
+    #[error("session does not deserialize into the extractor's type: {0}")]
     Shape(String),
 }
 
@@ -32,12 +34,8 @@ impl IntoResponse for AuthRejection {
                 Json(serde_json::json!({ "error": "Unauthorized" })),
             )
                 .into_response(),
-            Self::MissingLayer => {
-                tracing::error!("session extractor used on a route without AuthLayer");
-                server_error()
-            }
-            Self::Shape(err) => {
-                tracing::error!(error = %err, "session does not deserialize into the extractor's type");
+            other => {
+                tracing::error!("{other}");
                 server_error()
             }
         }
@@ -56,7 +54,7 @@ fn handle(parts: &Parts) -> Result<&SessionHandle, AuthRejection> {
     parts
         .extensions
         .get::<SessionHandle>()
-        .ok_or(AuthRejection::MissingLayer)
+        .ok_or(AuthRejection::NotMounted)
 }
 
 /// The signed-in user's session; rejects with 401 when there is none.
@@ -74,7 +72,7 @@ pub struct Session<T = SessionUser> {
 
 impl<T: DeserializeOwned + 'static> Session<T> {
     async fn resolve(parts: &Parts) -> Result<Option<Self>, AuthRejection> {
-        let outcome = handle(parts)?.0.get().await;
+        let outcome = handle(parts)?.get().await;
         let Some(session) = &outcome.session else {
             return Ok(None);
         };
@@ -131,7 +129,7 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let outcome = handle(parts)?.0.get().await;
+        let outcome = handle(parts)?.get().await;
         let token = outcome.token.as_ref().ok_or(AuthRejection::Unauthorized)?;
         token
             .to_type::<T>()

@@ -13,9 +13,12 @@ use http::{Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::SessionHandle;
+use authgate_core::{
+    integration::{guard, json_error, GuardMode, SessionHandle, SessionPredicate},
+    Session,
+};
 
-type Predicate = Arc<authgate_core::SessionPredicate>;
+type Predicate = Arc<SessionPredicate>;
 
 /// Lets a request through only with a session (and, for [`require`], only when the
 /// predicate holds).
@@ -26,19 +29,36 @@ type Predicate = Arc<authgate_core::SessionPredicate>;
 #[derive(Clone)]
 pub struct RequireLayer {
     predicate: Option<Predicate>,
+    mode: GuardMode,
 }
 
 impl std::fmt::Debug for RequireLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RequireLayer")
             .field("predicate", &self.predicate.is_some())
+            .field("mode", &self.mode)
             .finish()
+    }
+}
+
+impl RequireLayer {
+    /// How a request without a session is answered: [`GuardMode::Negotiate`] (the
+    /// default) redirects page requests (`Accept: text/html`) to the sign-in page and
+    /// gives the rest 401 JSON; [`GuardMode::Redirect`] always redirects (for pages);
+    /// [`GuardMode::Unauthorized`] always answers 401 JSON (for APIs).
+    #[must_use]
+    pub fn mode(mut self, mode: GuardMode) -> Self {
+        self.mode = mode;
+        self
     }
 }
 
 /// A guard that requires a session.
 pub fn require_auth() -> RequireLayer {
-    RequireLayer { predicate: None }
+    RequireLayer {
+        predicate: None,
+        mode: GuardMode::default(),
+    }
 }
 
 /// A guard that requires a session for which `predicate` is true.
@@ -50,10 +70,11 @@ pub fn require_auth() -> RequireLayer {
 /// ```
 pub fn require<P>(predicate: P) -> RequireLayer
 where
-    P: Fn(&authgate_core::Session) -> bool + Send + Sync + 'static,
+    P: Fn(&Session) -> bool + Send + Sync + 'static,
 {
     RequireLayer {
         predicate: Some(Arc::new(predicate)),
+        mode: GuardMode::default(),
     }
 }
 
@@ -64,6 +85,7 @@ impl<S> Layer<S> for RequireLayer {
         RequireService {
             inner,
             predicate: self.predicate.clone(),
+            mode: self.mode,
         }
     }
 }
@@ -73,6 +95,7 @@ impl<S> Layer<S> for RequireLayer {
 pub struct RequireService<S> {
     inner: S,
     predicate: Option<Predicate>,
+    mode: GuardMode,
 }
 
 impl<S> std::fmt::Debug for RequireService<S> {
@@ -103,19 +126,22 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let predicate = self.predicate.clone();
+        let mode = self.mode;
         Box::pin(async move {
             let Some(handle) = req.extensions().get::<SessionHandle>().cloned() else {
                 tracing::error!("guard used on a route without AuthLayer");
-                let res =
-                    authgate_core::json_error(StatusCode::INTERNAL_SERVER_ERROR, "Configuration");
+                let res = json_error(StatusCode::INTERNAL_SERVER_ERROR, "Configuration");
                 return Ok(res.map(ResBody::from));
             };
-            let outcome = handle.0.get().await;
-            let decision =
-                handle
-                    .0
-                    .auth()
-                    .guard(outcome, predicate.as_deref(), req.headers(), req.uri());
+            let outcome = handle.get().await;
+            let decision = guard(
+                handle.auth(),
+                outcome,
+                predicate.as_deref(),
+                mode,
+                req.headers(),
+                req.uri(),
+            );
             if let Some(denied) = decision {
                 return Ok(denied.map(ResBody::from));
             }

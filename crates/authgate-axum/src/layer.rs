@@ -7,7 +7,10 @@ use std::{
     task::{ready, Context, Poll},
 };
 
-use authgate_core::{Auth, LazySession};
+use authgate_core::{
+    integration::{bad_request, declares_too_large, payload_too_large, LazySession, SessionHandle},
+    Auth,
+};
 use bytes::Bytes;
 use http::{header, Request, Response};
 use http_body::Body;
@@ -17,10 +20,6 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// The session handle in a request's extensions; extractors and guards read it.
-#[derive(Clone, Debug)]
-pub struct SessionHandle(pub Arc<LazySession>);
 
 /// A tower [`Layer`] that mounts an [`Auth`] engine in front of a service.
 ///
@@ -106,22 +105,18 @@ where
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
-    let limit = auth.max_body_bytes();
+    let limit = auth.config().max_body_bytes();
     let (parts, body) = req.into_parts();
-    if auth.declares_too_large(
-        parts
-            .headers
-            .get(header::CONTENT_LENGTH)
-            .map(|v| v.as_bytes()),
-    ) {
-        return auth.payload_too_large();
+    let declared = parts.headers.get(header::CONTENT_LENGTH);
+    if declares_too_large(&auth, declared.map(|v| v.as_bytes())) {
+        return payload_too_large(&auth);
     }
     let bytes = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(err) if err.is::<LengthLimitError>() => return auth.payload_too_large(),
+        Err(err) if err.is::<LengthLimitError>() => return payload_too_large(&auth),
         Err(err) => {
             tracing::warn!(error = %err, "auth request body could not be read");
-            return authgate_core::bad_request();
+            return bad_request();
         }
     };
     auth.handle(Request::from_parts(parts, bytes)).await

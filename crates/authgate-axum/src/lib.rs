@@ -1,4 +1,4 @@
-//! axum (and any tower/hyper stack) adapter for authgate.
+//! The axum (and any tower/hyper stack) integration of authgate.
 //!
 //! Add one layer to the router you already have; handlers extract the session, guards
 //! protect routes.
@@ -32,7 +32,8 @@ mod guard;
 mod layer;
 
 pub use authgate_core;
+pub use authgate_core::integration::{GuardMode, SessionHandle};
 pub use axum;
 pub use extract::{AuthRejection, Session, Token};
 pub use guard::{require, require_auth, RequireLayer, RequireService};
-pub use layer::{AuthLayer, AuthService, ResponseFuture, SessionHandle};
+pub use layer::{AuthLayer, AuthService, ResponseFuture};

@@ -26,6 +26,7 @@
 use std::{collections::HashMap, future::Future, pin::Pin, sync::Arc};
 
 use async_trait::async_trait;
+use http::HeaderValue;
 use serde_json::Value;
 
 use crate::{redirect::default_redirect, Account, Error, Session, Token, User};
@@ -200,6 +201,32 @@ impl CallbackChain {
         match &self.redirect {
             Some(f) => f(ctx).await,
             None => self.base.redirect(ctx).await,
+        }
+    }
+
+    /// Runs `redirect` on an untrusted URL; an error, or a result that cannot be a
+    /// `Location` header, falls back to `base_url` (the origin).
+    pub(crate) async fn resolve_redirect(&self, url: &str, base_url: &str) -> String {
+        let ctx = RedirectContext {
+            url: url.to_owned(),
+            base_url: base_url.to_owned(),
+        };
+        match self.redirect(ctx).await {
+            Ok(target) if target.is_ascii() && HeaderValue::from_str(&target).is_ok() => target,
+            // A custom `redirect` may return non-ASCII: send the URL's encoded form.
+            Ok(target) => match url::Url::parse(&target) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => String::from(u),
+                _ => {
+                    tracing::warn!(
+                        "redirect callback returned a URL that is not a valid header value"
+                    );
+                    base_url.to_owned()
+                }
+            },
+            Err(err) => {
+                tracing::error!(error = %err, "redirect callback failed");
+                base_url.to_owned()
+            }
         }
     }
 

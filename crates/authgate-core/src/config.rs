@@ -6,12 +6,11 @@ use url::Url;
 
 use crate::{
     callbacks::{boxed, CallbackChain},
-    codec::{TokenCodec, TokenFormat},
     cookies::CookieNames,
     csrf::CsrfGuard,
     origin::Origin,
     Callbacks, Error, Events, JwtContext, Provider, RedirectContext, Session, SessionContext,
-    SignInContext, SignInDecision, Token,
+    SignInContext, SignInDecision, Token, TokenCodec, TokenFormat,
 };
 
 /// Where sessions live.
@@ -217,6 +216,11 @@ impl AuthConfig {
     /// The cookie names used for a given scheme (`secure` = https).
     pub fn cookie_names(&self, secure: bool) -> &CookieNames {
         &self.names[usize::from(secure)]
+    }
+
+    /// The largest request body an auth route reads.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
     }
 
     /// The message the app registered for an error code, if it is on the allow-list.

@@ -22,7 +22,7 @@ const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// The longest session cookie value before it is split in chunks (Auth.js v5:
 /// 4096 bytes less 160 for the name and attributes).
-pub const CHUNK_SIZE: usize = 4096 - 160;
+pub(crate) const CHUNK_SIZE: usize = 4096 - 160;
 
 /// The names of the cookies authgate reads and writes.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,9 +1,11 @@
-//! The one error type of `authgate-core` and the Auth.js error codes it maps to.
+//! The one error type of `authgate-core`.
+
+use crate::ErrorCode;
 
 /// Everything that can go wrong in the engine.
 ///
-/// Each variant maps to the Auth.js error code a client sees ([`Error::code`]); the
-/// `Display` text is for logs and never contains a secret or a token.
+/// [`Error::code`] maps each to the Auth.js error type ([`ErrorCode`]) that decides what
+/// a client sees; the `Display` text is for logs and never contains a secret or a token.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -20,8 +22,16 @@ pub enum Error {
     ///
     /// It reaches the client only when it is on the config's allow-list
     /// ([`crate::AuthConfigBuilder::error_code`]); otherwise the generic code is used.
-    #[error("sign-in refused with code {0:?}")]
-    Code(String),
+    #[error("sign-in refused with app code {0:?}")]
+    AppCode(String),
+    /// A flow failed with an Auth.js error type (a failed check, a provider error, ...).
+    #[error("{code}: {detail}")]
+    Auth {
+        /// The error type.
+        code: ErrorCode,
+        /// What happened, for the log.
+        detail: String,
+    },
     /// A callback, provider or event of the app failed.
     #[error("callback failed: {0}")]
     Callback(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
@@ -31,34 +41,53 @@ pub enum Error {
 }
 
 impl Error {
-    /// An app-chosen error code (see [`Error::Code`]).
+    /// An app-chosen error code (see [`Error::AppCode`]).
     ///
     /// ```
-    /// let err = authgate_core::Error::code("AccountLocked");
-    /// assert_eq!(err.to_string(), "sign-in refused with code \"AccountLocked\"");
+    /// let err = authgate_core::Error::app_code("AccountLocked");
+    /// assert_eq!(err.to_string(), "sign-in refused with app code \"AccountLocked\"");
     /// ```
-    pub fn code(code: impl Into<String>) -> Self {
-        Self::Code(code.into())
+    pub fn app_code(code: impl Into<String>) -> Self {
+        Self::AppCode(code.into())
+    }
+
+    /// A flow error of an Auth.js type.
+    ///
+    /// ```
+    /// use authgate_core::{Error, ErrorCode};
+    /// let err = Error::auth(ErrorCode::InvalidCheck, "state cookie missing");
+    /// assert_eq!(err.code(), ErrorCode::InvalidCheck);
+    /// assert_eq!(err.to_string(), "InvalidCheck: state cookie missing");
+    /// ```
+    pub fn auth(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self::Auth {
+            code,
+            detail: detail.into(),
+        }
     }
 
     /// Wraps any error of the app's own (a database error in `authorize`, say).
     pub fn callback(err: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
         Self::Callback(err.into())
     }
-}
 
-/// The Auth.js error codes that the routes put in `?error=`.
-pub mod codes {
-    /// Server-side problem; the details are in the logs.
-    pub const CONFIGURATION: &str = "Configuration";
-    /// The `sign_in` callback refused the user.
-    pub const ACCESS_DENIED: &str = "AccessDenied";
-    /// An email sign-in link was invalid or expired.
-    pub const VERIFICATION: &str = "Verification";
-    /// `authorize` returned no user.
-    pub const CREDENTIALS_SIGNIN: &str = "CredentialsSignin";
-    /// The CSRF token was missing or wrong.
-    pub const MISSING_CSRF: &str = "MissingCSRF";
-    /// The app sent a protected page to the sign-in page.
-    pub const SESSION_REQUIRED: &str = "SessionRequired";
+    /// The Auth.js error type this error is, as Auth.js classifies it: a bad config is
+    /// `Configuration`, an unreadable token `JWTSessionError`, an app code
+    /// `CredentialsSignin` (it travels in `&code=`), an app failure
+    /// `CallbackRouteError`.
+    ///
+    /// ```
+    /// use authgate_core::{Error, ErrorCode};
+    /// assert_eq!(Error::TokenExpired.code(), ErrorCode::JwtSessionError);
+    /// assert_eq!(Error::callback("db down").code(), ErrorCode::CallbackRouteError);
+    /// ```
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Config(_) => ErrorCode::Configuration,
+            Self::InvalidToken(_) | Self::TokenExpired => ErrorCode::JwtSessionError,
+            Self::AppCode(_) => ErrorCode::CredentialsSignin,
+            Self::Auth { code, .. } => *code,
+            Self::Callback(_) | Self::Json(_) => ErrorCode::CallbackRouteError,
+        }
+    }
 }

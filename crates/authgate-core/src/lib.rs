@@ -2,9 +2,11 @@
 //! credentials sign-in and the callback chain.
 //!
 //! You build an [`AuthConfig`], turn it into an [`Auth`] engine, and mount that with a
-//! framework adapter (`authgate-axum`, `authgate-actix`). The engine answers the auth
+//! framework integration (`authgate-axum`, `authgate-actix`). The engine answers the auth
 //! routes under the base path ([`Auth::handle`]) and resolves the session of every
-//! other request ([`Auth::session`], [`LazySession`]).
+//! other request ([`Auth::session`]; integrations use [`integration::LazySession`]).
+//! Database adapters (the `Adapter` trait) are a separate concept: they store users,
+//! accounts and sessions.
 //!
 //! ```
 //! use authgate_core::{Auth, AuthConfig, Credentials, SignInDecision, User};
@@ -30,46 +32,51 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The session cookie is an Auth.js v5 token ([`codec`]): an Auth.js app with the same
-//! secret reads authgate's cookies and the other way round.
+//! The session cookie is an Auth.js v5 token ([`TokenCodec`]): an Auth.js app with the
+//! same secret reads authgate's cookies and the other way round.
+//!
+//! Errors that reach a client are Auth.js error types ([`ErrorCode`]); the app's own
+//! codes (from `authorize` or `sign_in`, see [`Error::app_code`]) reach it only when
+//! allow-listed with [`AuthConfigBuilder::error_code`].
 
+mod auth;
 mod callbacks;
-pub mod codec;
 mod config;
-pub mod cookies;
+mod context;
+mod cookies;
 mod csrf;
-mod engine;
 mod error;
+mod error_code;
 mod events;
-mod guard;
-mod lazy;
+pub mod integration;
 mod origin;
 mod pages;
 mod providers;
 mod redirect;
+mod respond;
+mod routes;
 mod session;
-mod session_read;
 mod signin;
+mod state;
 mod token;
 mod user;
 
 pub use async_trait::async_trait;
+pub use auth::Auth;
 pub use callbacks::{
     Callbacks, DefaultCallbacks, JwtContext, RedirectContext, SessionContext, SignInContext,
     SignInDecision, Trigger,
 };
-pub use codec::{TokenCodec, TokenFormat};
 pub use config::{AuthConfig, AuthConfigBuilder, Pages, SessionStrategy, Theme};
-pub use engine::{bad_request, Auth, SessionOutcome};
-pub use error::{codes, Error};
+pub use cookies::CookieNames;
+pub use error::Error;
+pub use error_code::{ErrorCode, ErrorPage};
 pub use events::{Events, NoEvents, SessionEvent, SignInEvent, SignOutEvent};
-pub use guard::{json_error, SessionPredicate};
 pub use http;
-pub use lazy::LazySession;
 pub use providers::{AuthorizeRequest, CredentialField, Credentials, Provider};
 pub use redirect::default_redirect;
 pub use session::{Session, SessionUser};
-pub use token::Token;
+pub use token::{Token, TokenCodec, TokenFormat, CLOCK_TOLERANCE_SECS};
 pub use user::{Account, AccountType, User};
 
 /// Now, in unix seconds.

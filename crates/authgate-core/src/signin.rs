@@ -1,161 +1,210 @@
-//! `POST /callback/<credentials id>`: `authorize` → `sign_in` → `jwt` → cookie.
+//! The sign-in path every provider ends in ([`complete_sign_in`]), in Auth.js's order
+//! (callback route, steps 4 to 9):
+//!
+//! 1. the user and account from the provider (and, with an adapter, the user already
+//!    linked to that account);
+//! 2. `sign_in({user, account, profile})`: allow, deny, or redirect (through `redirect`);
+//! 3. login or registration (with an adapter: create the user, link the account);
+//! 4. the session: `jwt` with `trigger` `SignIn` or `SignUp` and `is_new_user`, then the
+//!    session cookie (or, with the database strategy, a session row);
+//! 5. the `sign_in` event;
+//! 6. the redirect: the new-user page for a new user when one is configured, else the
+//!    callback URL.
 
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, Response, Uri};
+use http::Response;
 use serde_json::Value;
 
 use crate::{
-    cookies::clear_session_cookies, engine::RouteCtx, error::codes, providers::AuthorizeRequest,
-    Account, AccountType, Auth, Error, JwtContext, Provider, SignInContext, SignInDecision,
-    SignInEvent, Token, Trigger,
+    context::RouteCtx, cookies::clear_session_cookies, respond::with_query, session, Account,
+    AccountType, Error, ErrorCode, JwtContext, SessionStrategy, SignInContext, SignInDecision,
+    SignInEvent, Token, Trigger, User,
 };
 
-impl Auth {
-    #[tracing::instrument(name = "callback", skip_all, fields(provider = id))]
-    pub(crate) async fn credentials_callback(
-        &self,
-        mut ctx: RouteCtx<'_>,
-        id: &str,
-        method: Method,
-        uri: Uri,
-        headers: HeaderMap,
-    ) -> Response<Bytes> {
-        let config = &self.inner.config;
-        let Some(Provider::Credentials(provider)) = self.provider(id).cloned() else {
-            tracing::warn!("InvalidProvider: no credentials provider with this id");
-            return self.error_redirect(ctx, codes::CONFIGURATION, None);
-        };
-        if !ctx.csrf_verified {
-            tracing::warn!("MissingCSRF: credentials sign-in refused before authorize");
-            return self.error_redirect(ctx, codes::MISSING_CSRF, None);
-        }
-        let credentials: HashMap<String, String> = ctx
-            .body
-            .iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                (k.clone(), v)
-            })
-            .collect();
-        let request = AuthorizeRequest {
-            method,
-            uri,
-            headers,
-        };
-        let mut user = match provider.authorize(credentials.clone(), request).await {
-            Ok(Some(user)) => user,
-            Ok(None) => {
-                tracing::info!("CredentialsSignin: authorize returned no user");
-                return self.error_redirect(ctx, codes::CREDENTIALS_SIGNIN, Some("credentials"));
+/// What a provider hands to the shared sign-in path.
+#[derive(Debug)]
+pub(crate) struct SignInAttempt {
+    /// The user the provider returned (`authorize`, the mapped OAuth profile, ...).
+    pub(crate) user: User,
+    /// The account it signed in with.
+    pub(crate) account: Account,
+    /// The raw provider profile (OAuth/OIDC).
+    pub(crate) profile: Option<Value>,
+    /// The posted fields (credentials).
+    pub(crate) credentials: Option<HashMap<String, String>>,
+}
+
+/// The user after login or registration.
+struct Login {
+    user: User,
+    /// `Some(true)` when an adapter just created the user; `Some(false)` when a known
+    /// user signed in (credentials always); `None` without an adapter, as Auth.js.
+    is_new_user: Option<bool>,
+}
+
+/// Runs the rest of a sign-in for a user a provider vouched for, and answers.
+#[tracing::instrument(name = "sign_in", skip_all, fields(provider = %attempt.account.provider))]
+pub(crate) async fn complete_sign_in(
+    mut ctx: RouteCtx<'_>,
+    attempt: SignInAttempt,
+) -> Response<Bytes> {
+    let state = ctx.state;
+    let SignInAttempt {
+        user,
+        account,
+        profile,
+        credentials,
+    } = attempt;
+    // 1. With an adapter, the user already linked to this account replaces the
+    //    provider's user here (adapters arrive with the database issue).
+    // 2. `sign_in`.
+    let decision = state
+        .config
+        .callbacks
+        .sign_in(SignInContext {
+            user: user.clone(),
+            account: Some(account.clone()),
+            profile: profile.clone(),
+            credentials,
+        })
+        .await;
+    if let Some(refused) = refuse(decision) {
+        return match refused {
+            Refusal::Code(code) => ctx.fail(code),
+            Refusal::AppCode(code) if state.config.error_message(&code).is_some() => {
+                ctx.fail_with_app_code(&code)
             }
-            Err(Error::Code(code)) => {
-                let code = if config.error_message(&code).is_some() {
-                    code
-                } else {
-                    tracing::warn!(
-                        code,
-                        "authorize returned a code that is not on the allow-list"
-                    );
-                    "credentials".to_owned()
-                };
-                tracing::info!(code, "CredentialsSignin: authorize refused");
-                return self.error_redirect(ctx, codes::CREDENTIALS_SIGNIN, Some(&code));
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "CallbackRouteError: authorize failed");
-                return self.error_redirect(ctx, codes::CONFIGURATION, None);
-            }
-        };
-        if user.id.is_empty() {
-            user.id = uuid::Uuid::new_v4().to_string();
-        }
-        let account = Account {
-            kind: AccountType::Credentials,
-            provider: provider.provider_id().to_owned(),
-            provider_account_id: user.id.clone(),
-            extra: serde_json::Map::new(),
-        };
-        let decision = config
-            .callbacks
-            .sign_in(SignInContext {
-                user: user.clone(),
-                account: Some(account.clone()),
-                profile: None,
-                credentials: Some(credentials),
-            })
-            .await;
-        match decision {
-            Ok(SignInDecision::Allow) => {}
-            Ok(SignInDecision::Deny) => {
-                tracing::info!("AccessDenied: sign_in refused");
-                return self.error_redirect(ctx, codes::ACCESS_DENIED, None);
-            }
-            Ok(SignInDecision::Redirect(url)) => {
-                tracing::info!("sign_in refused with a redirect");
-                let target = self.run_redirect(&url, &ctx.origin.origin).await;
-                return self.redirect(ctx, &target);
-            }
-            Ok(SignInDecision::DenyWith(code)) | Err(Error::Code(code)) => {
-                if config.error_message(&code).is_some() {
-                    tracing::info!(code, "sign_in refused with an app code");
-                    return self.error_redirect(ctx, &code, None);
-                }
+            Refusal::AppCode(code) => {
                 tracing::warn!(code, "sign_in code is not on the allow-list; AccessDenied");
-                return self.error_redirect(ctx, codes::ACCESS_DENIED, None);
+                ctx.fail(ErrorCode::AccessDenied)
             }
-            Err(err) => {
-                tracing::error!(error = %err, "sign_in callback failed; AccessDenied");
-                return self.error_redirect(ctx, codes::ACCESS_DENIED, None);
+            Refusal::Redirect(url) => {
+                let target = state
+                    .config
+                    .callbacks
+                    .resolve_redirect(&url, &ctx.origin.origin)
+                    .await;
+                ctx.redirect(&target)
             }
-        }
-        let token = Token::from(&user);
-        let jwt = config
-            .callbacks
-            .jwt(JwtContext {
-                token,
-                user: Some(user.clone()),
-                account: Some(account.clone()),
-                profile: None,
-                trigger: Some(Trigger::SignIn),
-                is_new_user: Some(false),
-                session: None,
-            })
-            .await;
-        let existing = ctx.cookies.session_cookie_names(&ctx.names.session_token);
-        match jwt {
-            Ok(Some(token)) => match self.issue_token(token, ctx.origin.secure, &existing) {
-                Ok((cookies, _)) => ctx.set_cookies.extend(cookies),
-                Err(err) => {
-                    tracing::error!(error = %err, "session token could not be encoded");
-                    return self.error_redirect(ctx, codes::CONFIGURATION, None);
+        };
+    }
+    // 3. Login or registration.
+    let Login { user, is_new_user } = login_or_register(user, &account);
+    // 4. The session.
+    match state.config.strategy {
+        SessionStrategy::Jwt => {
+            let trigger = if is_new_user == Some(true) {
+                Trigger::SignUp
+            } else {
+                Trigger::SignIn
+            };
+            let jwt = state
+                .config
+                .callbacks
+                .jwt(JwtContext {
+                    token: Token::from(&user),
+                    user: Some(user.clone()),
+                    account: Some(account.clone()),
+                    profile,
+                    trigger: Some(trigger),
+                    is_new_user,
+                    session: None,
+                })
+                .await;
+            let existing = ctx.cookies.session_cookie_names(&ctx.names.session_token);
+            match jwt {
+                Ok(Some(token)) => {
+                    match session::jwt::issue(state, token, ctx.origin.secure, &existing) {
+                        Ok((cookies, _)) => ctx.set_cookies.extend(cookies),
+                        Err(err) => {
+                            tracing::error!(error = %err, "session token could not be encoded");
+                            return ctx.fail(ErrorCode::Configuration);
+                        }
+                    }
                 }
-            },
-            Ok(None) => {
-                tracing::info!("jwt returned no token: signed in without a session");
-                let cleared = clear_session_cookies(&existing, ctx.attrs);
-                ctx.set_cookies.extend(cleared);
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "jwt callback failed at sign-in");
-                return self.error_redirect(ctx, codes::CONFIGURATION, None);
+                Ok(None) => {
+                    tracing::info!("jwt returned no token: signed in without a session");
+                    let cleared = clear_session_cookies(&existing, ctx.attrs);
+                    ctx.set_cookies.extend(cleared);
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "jwt callback failed at sign-in");
+                    return ctx.fail(ErrorCode::Configuration);
+                }
             }
         }
+        SessionStrategy::Database => {
+            // `AuthConfigBuilder::build` refuses the database strategy until adapters exist.
+            tracing::error!(
+                "{}: no adapter for database sessions",
+                ErrorCode::MissingAdapter
+            );
+            return ctx.fail(ErrorCode::MissingAdapter);
+        }
+    }
+    // 5. Events.
+    if let Some(events) = &state.config.events {
         let event = SignInEvent {
             user,
             account: Some(account),
-            is_new_user: Some(false),
+            is_new_user,
         };
-        if let Some(events) = &config.events {
-            if let Err(err) = events.sign_in(event).await {
-                tracing::error!(error = %err, "sign_in event failed");
-            }
+        if let Err(err) = events.sign_in(event).await {
+            tracing::error!(error = %err, "{}: sign_in event failed", ErrorCode::EventError);
         }
-        let target = ctx.callback_url.clone();
-        self.redirect(ctx, &target)
     }
+    // 6. The redirect.
+    match (&state.config.pages.new_user, is_new_user) {
+        (Some(new_user), Some(true)) => {
+            let page = state.page_url(&ctx.origin, Some(new_user), "signin");
+            let target = with_query(&page, &[("callbackUrl", &ctx.callback_url)]);
+            ctx.redirect(&target)
+        }
+        _ => ctx.redirect_to_callback(),
+    }
+}
+
+/// Why `sign_in` stopped a sign-in.
+enum Refusal {
+    /// An Auth.js error type.
+    Code(ErrorCode),
+    /// An app code on the allow-list (shown on the error page with the app's message).
+    AppCode(String),
+    /// A URL to send the user to (passed through `redirect`).
+    Redirect(String),
+}
+
+/// Maps the `sign_in` result; `None` lets the sign-in go on.
+fn refuse(decision: Result<SignInDecision, Error>) -> Option<Refusal> {
+    match decision {
+        Ok(SignInDecision::Allow) => None,
+        Ok(SignInDecision::Deny) => {
+            tracing::info!("AccessDenied: sign_in refused");
+            Some(Refusal::Code(ErrorCode::AccessDenied))
+        }
+        Ok(SignInDecision::Redirect(url)) => {
+            tracing::info!("sign_in refused with a redirect");
+            Some(Refusal::Redirect(url))
+        }
+        Ok(SignInDecision::DenyWith(code)) | Err(Error::AppCode(code)) => {
+            tracing::info!(code, "sign_in refused with an app code");
+            Some(Refusal::AppCode(code))
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "sign_in callback failed; AccessDenied");
+            Some(Refusal::Code(ErrorCode::AccessDenied))
+        }
+    }
+}
+
+/// Login or registration (Auth.js `handleLoginOrRegister`). Without an adapter the
+/// provider's user is the user; credentials sign-ins are never new users.
+fn login_or_register(user: User, account: &Account) -> Login {
+    let is_new_user = match account.kind {
+        AccountType::Credentials => Some(false),
+        _ => None,
+    };
+    Login { user, is_new_user }
 }

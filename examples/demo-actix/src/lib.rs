@@ -9,7 +9,7 @@ use actix_web::{
     dev::{ServiceFactory, ServiceRequest, ServiceResponse},
     guard, web, App, HttpResponse, Resource, Route,
 };
-use authgate::actix::{require, require_auth, AuthMiddleware, Session};
+use authgate::actix::{require, require_auth, AuthMiddleware, GuardMode, Session};
 use authgate::Auth;
 use authgate_demo::{is_admin, pages};
 
@@ -60,7 +60,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(get_or_head("/api/me", web::route().to(me)))
         .service(get_or_head(
             "/dashboard",
-            web::route().to(dashboard).wrap(require_auth()),
+            web::route()
+                .to(dashboard)
+                .wrap(require_auth().mode(GuardMode::Redirect)),
         ))
         .service(get_or_head(
             "/admin",

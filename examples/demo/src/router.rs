@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use authgate::axum::{require, require_auth, AuthLayer, Session};
+use authgate::axum::{require, require_auth, AuthLayer, GuardMode, Session};
 use authgate::Auth;
 use axum::{response::Html, routing::get, Json, Router};
 
@@ -34,7 +34,10 @@ pub fn router(auth: Auth) -> Router {
         .route("/", get(home))
         .route("/api/me", get(me))
         // `route_layer`: the guards run for GET/HEAD only; other methods get 405.
-        .route("/dashboard", get(dashboard).route_layer(require_auth()))
+        .route(
+            "/dashboard",
+            get(dashboard).route_layer(require_auth().mode(GuardMode::Redirect)),
+        )
         .route("/admin", get(admin).route_layer(require(is_admin)))
         .route("/unauthorized", get(unauthorized))
         .layer(AuthLayer::new(auth))

@@ -1,5 +1,4 @@
-//! Sign-in providers. This wave has the credentials provider; OAuth/OIDC and email
-//! join [`Provider`] as further variants.
+//! The credentials provider: sign-in with fields the app's own async `authorize` checks.
 
 use std::{collections::HashMap, future::Future, sync::Arc};
 
@@ -121,53 +120,22 @@ impl Credentials {
         &self.id
     }
 
+    /// The name shown on the sign-in page.
+    pub fn display_name(&self) -> &str {
+        &self.name
+    }
+
     /// The form fields.
     pub fn form_fields(&self) -> &[CredentialField] {
         &self.fields
     }
 
+    /// Runs `authorize`.
     pub(crate) async fn authorize(
         &self,
         credentials: HashMap<String, String>,
         request: AuthorizeRequest,
     ) -> Result<Option<User>, Error> {
         (self.authorize)(credentials, request).await
-    }
-}
-
-/// A sign-in provider.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum Provider {
-    /// Username/password (or any fields) checked by the app.
-    Credentials(Credentials),
-}
-
-impl Provider {
-    /// The provider id.
-    pub fn id(&self) -> &str {
-        match self {
-            Self::Credentials(c) => &c.id,
-        }
-    }
-
-    /// The display name.
-    pub fn name(&self) -> &str {
-        match self {
-            Self::Credentials(c) => &c.name,
-        }
-    }
-
-    /// The Auth.js provider type: `credentials`, `oauth`, `oidc` or `email`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Credentials(_) => "credentials",
-        }
-    }
-}
-
-impl From<Credentials> for Provider {
-    fn from(c: Credentials) -> Self {
-        Self::Credentials(c)
     }
 }

@@ -1,4 +1,12 @@
-//! The JWT session payload.
+//! The JWT session payload ([`Token`]) and its cookie format.
+//!
+//! - `jwe.rs`: the Auth.js-compatible encrypted token codec ([`TokenCodec`]).
+//! - `cache.rs`: verified tokens cached by cookie value.
+
+pub(crate) mod cache;
+mod jwe;
+
+pub use jwe::{TokenCodec, TokenFormat, CLOCK_TOLERANCE_SECS};
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -3,11 +3,12 @@
 use http::{HeaderMap, HeaderValue, Uri};
 use tokio::sync::OnceCell;
 
-use crate::{Auth, SessionOutcome};
+use super::session::{is_secure, session_from_cookies};
+use crate::{session::SessionOutcome, Auth};
 
 /// The session of one app request, decoded only when something asks for it.
 ///
-/// Framework adapters put one (in an `Arc`) in the request's extensions and, after the
+/// Integrations put one (in a [`super::SessionHandle`]) in the request's extensions and, after the
 /// handler ran, append [`LazySession::set_cookies`] to the response.
 #[derive(Debug)]
 pub struct LazySession {
@@ -24,7 +25,7 @@ impl LazySession {
     /// Captures what the session needs from the request headers (the `Cookie` values and
     /// the scheme); decodes nothing yet.
     pub fn new(auth: Auth, headers: &HeaderMap, uri: &Uri) -> Self {
-        let secure = auth.is_secure(headers, uri);
+        let secure = is_secure(&auth, headers, uri);
         Self::with_cookies(
             auth,
             headers.get_all(http::header::COOKIE).iter().cloned(),
@@ -63,7 +64,7 @@ impl LazySession {
                 match (self.secure, &self.first_cookie) {
                     (Some(secure), Some(first)) => {
                         let all = std::iter::once(first).chain(self.more_cookies.iter());
-                        self.auth.session_from_cookies(all, secure).await
+                        session_from_cookies(&self.auth, all, secure).await
                     }
                     _ => SessionOutcome::default(),
                 }

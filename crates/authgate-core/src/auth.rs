@@ -1,0 +1,125 @@
+//! [`Auth`]: the handle apps build once and mount with an integration. Every method of
+//! the handle is here; the routes and the session code below it are free functions over
+//! the shared state.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, Request, Response, Uri};
+
+use crate::{
+    cookies::RequestCookies,
+    respond::with_query,
+    routes,
+    session::{self, ReadMode, SessionOutcome},
+    state::State,
+    AuthConfig, Error, Token,
+};
+
+/// The authentication engine: build it once from an [`AuthConfig`], clone it freely
+/// (it is an `Arc`), and mount it with an integration (`authgate-axum`,
+/// `authgate-actix`).
+///
+/// ```
+/// use authgate_core::{Auth, AuthConfig, Credentials};
+/// let auth = Auth::new(
+///     AuthConfig::builder()
+///         .secret("a-long-random-secret-from-openssl-rand-base64-32")
+///         .url("http://localhost:3000")
+///         .provider(Credentials::new(|_, _| async { Ok(None) }))
+///         .build()?,
+/// );
+/// assert!(auth.is_auth_path("/auth/session"));
+/// assert!(!auth.is_auth_path("/authx"));
+/// # Ok::<(), authgate_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Auth {
+    state: Arc<State>,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("config", &self.state.config)
+            .finish()
+    }
+}
+
+impl Auth {
+    /// The engine for a validated config.
+    pub fn new(config: AuthConfig) -> Self {
+        Self {
+            state: Arc::new(State::new(config)),
+        }
+    }
+
+    /// The config.
+    pub fn config(&self) -> &AuthConfig {
+        &self.state.config
+    }
+
+    /// The shared state, for the integration helpers.
+    pub(crate) fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Whether a request path is an auth route (the base path or below it).
+    pub fn is_auth_path(&self, path: &str) -> bool {
+        let base = self.state.config.base_path.as_str();
+        path.strip_prefix(base)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
+
+    /// Answers an auth route (a request for which [`Auth::is_auth_path`] is true), with
+    /// its body already read.
+    #[tracing::instrument(name = "authgate", skip_all, fields(method = %req.method(), path = %req.uri().path()))]
+    pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
+        routes::handle(&self.state, req).await
+    }
+
+    /// The session of an app request (not an auth route), from its `Cookie` headers.
+    ///
+    /// Runs `jwt` and `session`; re-issues the token only when `jwt` changed it or it is
+    /// older than `update_age`. Integrations use [`crate::integration::LazySession`],
+    /// which calls this at most once per request and only when asked.
+    pub async fn session(&self, headers: &HeaderMap, uri: &Uri) -> SessionOutcome {
+        let Some(origin) = self.state.origin(headers, uri) else {
+            return SessionOutcome::default();
+        };
+        let cookies = RequestCookies::parse(headers);
+        session::read(&self.state, &cookies, origin.secure, ReadMode::App).await
+    }
+
+    /// Where a guard sends a visitor without a session: the sign-in page with
+    /// `callbackUrl` set to the requested URL (`None` when the origin is unknown).
+    pub fn sign_in_redirect(&self, headers: &HeaderMap, uri: &Uri) -> Option<String> {
+        let origin = self.state.origin(headers, uri)?;
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        let callback = format!("{}{}", origin.origin, path);
+        let page = self.state.page_url(
+            &origin,
+            self.state.config.pages.sign_in.as_deref(),
+            "signin",
+        );
+        Some(with_query(&page, &[("callbackUrl", &callback)]))
+    }
+
+    /// Stamps `token` with a fresh `iat`, `exp = now + max_age` and `jti`, and encrypts it
+    /// as the session cookie value for http (`secure = false`) or https. Returns the value
+    /// and the stamped token. For minting sessions in tests or from a trusted backend.
+    ///
+    /// ```
+    /// use authgate_core::{Auth, AuthConfig, Token};
+    /// let auth = Auth::new(AuthConfig::builder().secret("0123456789abcdef0123456789abcdef").url("http://localhost:3000").build()?);
+    /// let token = Token { sub: Some("1".into()), ..Token::default() };
+    /// let (cookie_value, stamped) = auth.encode_token(token, false)?;
+    /// let claims = auth.config().token_codec(false).decode(&cookie_value)?;
+    /// assert_eq!(claims["sub"], "1");
+    /// assert_eq!(claims["jti"], stamped.jti.unwrap());
+    /// # Ok::<(), authgate_core::Error>(())
+    /// ```
+    pub fn encode_token(&self, token: Token, secure: bool) -> Result<(String, Token), Error> {
+        session::jwt::encode(&self.state, token, secure)
+    }
+}

@@ -1,0 +1,26 @@
+//! Reading the session of an app request, for integrations that do not use
+//! [`super::LazySession`] or that need the scheme first.
+
+use http::{HeaderMap, HeaderValue, Uri};
+
+use crate::{
+    cookies::RequestCookies,
+    session::{self, SessionOutcome},
+    Auth,
+};
+
+/// Whether a request is served over https (`None` when its origin is unknown, which
+/// means it has no session).
+pub fn is_secure(auth: &Auth, headers: &HeaderMap, uri: &Uri) -> Option<bool> {
+    auth.state().origin(headers, uri).map(|o| o.secure)
+}
+
+/// The session of an app request, from its `Cookie` header values and the scheme.
+pub async fn session_from_cookies<'a>(
+    auth: &Auth,
+    cookie_headers: impl Iterator<Item = &'a HeaderValue>,
+    secure: bool,
+) -> SessionOutcome {
+    let cookies = RequestCookies::from_values(cookie_headers);
+    session::read(auth.state(), &cookies, secure, session::ReadMode::App).await
+}

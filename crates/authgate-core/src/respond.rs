@@ -1,0 +1,87 @@
+//! Building responses and URLs: the small helpers every route uses.
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Response, StatusCode};
+
+/// A response with a status, an optional `Content-Type`, a body and `Set-Cookie` values.
+pub(crate) fn respond(
+    status: StatusCode,
+    content_type: Option<&'static str>,
+    body: Bytes,
+    cookies: Vec<HeaderValue>,
+) -> Response<Bytes> {
+    let mut res = Response::new(body);
+    *res.status_mut() = status;
+    let headers = res.headers_mut();
+    if let Some(ct) = content_type {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    }
+    for c in cookies {
+        headers.append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+/// A JSON response.
+pub(crate) fn json(
+    status: StatusCode,
+    body: &impl serde::Serialize,
+    cookies: Vec<HeaderValue>,
+) -> Response<Bytes> {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"null".to_vec());
+    respond(
+        status,
+        Some("application/json"),
+        Bytes::from(bytes),
+        cookies,
+    )
+}
+
+/// An HTML page.
+pub(crate) fn html(status: StatusCode, page: String, cookies: Vec<HeaderValue>) -> Response<Bytes> {
+    respond(
+        status,
+        Some("text/html; charset=utf-8"),
+        Bytes::from(page),
+        cookies,
+    )
+}
+
+/// A 302 to `location` (already a valid header value).
+pub(crate) fn found(location: HeaderValue, cookies: Vec<HeaderValue>) -> Response<Bytes> {
+    let mut res = respond(StatusCode::FOUND, None, Bytes::new(), cookies);
+    res.headers_mut().insert(header::LOCATION, location);
+    res
+}
+
+/// `Cache-Control: private, no-cache, no-store`, `Pragma: no-cache`, `Expires: 0`.
+pub(crate) fn no_store(mut res: Response<Bytes>) -> Response<Bytes> {
+    let h = res.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache, no-store"),
+    );
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    h.insert(header::EXPIRES, HeaderValue::from_static("0"));
+    res
+}
+
+/// 400 `"Bad request."`, as Auth.js v5 answers unknown actions and methods.
+pub(crate) fn bad_request() -> Response<Bytes> {
+    json(StatusCode::BAD_REQUEST, &"Bad request.", Vec::new())
+}
+
+/// `{"error": "<code>"}` with a status.
+pub(crate) fn json_error(status: StatusCode, code: &str) -> Response<Bytes> {
+    json(status, &serde_json::json!({ "error": code }), Vec::new())
+}
+
+/// Appends query parameters (URL-encoded) to a URL.
+pub(crate) fn with_query(url: &str, params: &[(&str, &str)]) -> String {
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params {
+        ser.append_pair(k, v);
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{}", ser.finish())
+}

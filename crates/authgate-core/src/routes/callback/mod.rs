@@ -1,0 +1,27 @@
+//! `GET` and `POST /callback/:provider`: where a provider's flow comes back, one file per
+//! kind of provider. Today: `credentials.rs` (`POST` only).
+
+mod credentials;
+
+use bytes::Bytes;
+use http::Response;
+
+use crate::{context::RouteCtx, ErrorCode, Provider};
+
+/// Dispatches to the provider's callback.
+#[tracing::instrument(name = "callback", skip_all, fields(provider = id))]
+pub(super) async fn handle(ctx: RouteCtx<'_>, id: &str, is_post: bool) -> Response<Bytes> {
+    match (ctx.state.provider(id), is_post) {
+        (Some(Provider::Credentials(provider)), true) => {
+            credentials::callback(ctx, provider.clone()).await
+        }
+        (Some(_), false) => {
+            tracing::warn!("InvalidProvider: GET callback is not supported for this provider");
+            ctx.fail(ErrorCode::InvalidProvider)
+        }
+        (None, _) => {
+            tracing::warn!("InvalidProvider: no provider with this id");
+            ctx.fail(ErrorCode::InvalidProvider)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The result of reading a session, and who reads it.
+
+use std::sync::Arc;
+
+use http::HeaderValue;
+use serde_json::Value;
+
+use crate::{Session, Token};
+
+/// The result of resolving the session of a request.
+#[derive(Clone, Debug, Default)]
+pub struct SessionOutcome {
+    /// The session, as the `session` callback shaped it.
+    pub session: Option<Arc<Session>>,
+    /// The token `jwt` returned (JWT strategy).
+    pub token: Option<Arc<Token>>,
+    /// `Set-Cookie` values to add to the response (a re-issued or cleared token).
+    pub set_cookies: Vec<HeaderValue>,
+    /// A callback failed (as opposed to: no, invalid or expired token).
+    pub(crate) callback_failed: bool,
+}
+
+/// Who reads the session.
+#[derive(Clone, Debug)]
+pub(crate) enum ReadMode {
+    /// `GET /session` (`None`) or `POST /session` (`Some(data)`): always re-issued.
+    Route(Option<Option<Value>>),
+    /// An app route: re-issued only when `jwt` changed the token or it is older than
+    /// `update_age`.
+    App,
+}
