@@ -19,9 +19,20 @@ use crate::convert;
 type Predicate = Arc<SessionPredicate>;
 
 /// Lets a request through only with a session (and, for [`require`], only when the
-/// predicate holds). Without a session: 401 `{"error":"Unauthorized"}` for API requests,
-/// a redirect to the sign-in page with `callbackUrl` for pages (`Accept: text/html`);
-/// failing the predicate: 403 `{"error":"Forbidden"}`.
+/// predicate holds).
+///
+/// Without a session it answers as its [`GuardMode`] says: by default page requests
+/// (`Accept: text/html`) get a redirect to the sign-in page with `callbackUrl` and the
+/// rest 401 `{"error":"Unauthorized"}`; `.mode(GuardMode::Redirect)` always redirects (for
+/// pages), `.mode(GuardMode::Unauthorized)` always answers 401 (for APIs). With a session
+/// that fails the predicate: 403 `{"error":"Forbidden"}`.
+///
+/// ```
+/// use authgate_actix::{require_auth, GuardMode};
+/// let pages = require_auth().mode(GuardMode::Redirect);
+/// let api = require_auth().mode(GuardMode::Unauthorized);
+/// # let _ = (pages, api);
+/// ```
 #[derive(Clone)]
 pub struct Require {
     predicate: Option<Predicate>,

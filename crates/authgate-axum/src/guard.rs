@@ -23,9 +23,18 @@ type Predicate = Arc<SessionPredicate>;
 /// Lets a request through only with a session (and, for [`require`], only when the
 /// predicate holds).
 ///
-/// Without a session: API requests get 401 `{"error":"Unauthorized"}`, page requests
-/// (`Accept: text/html`) a redirect to the sign-in page with `callbackUrl`. With a
-/// session that fails the predicate: 403 `{"error":"Forbidden"}`.
+/// Without a session it answers as its [`GuardMode`] says: by default page requests
+/// (`Accept: text/html`) get a redirect to the sign-in page with `callbackUrl` and the
+/// rest 401 `{"error":"Unauthorized"}`; `.mode(GuardMode::Redirect)` always redirects (for
+/// pages), `.mode(GuardMode::Unauthorized)` always answers 401 (for APIs). With a session
+/// that fails the predicate: 403 `{"error":"Forbidden"}`.
+///
+/// ```
+/// use authgate_axum::{require_auth, GuardMode};
+/// let pages = require_auth().mode(GuardMode::Redirect);
+/// let api = require_auth().mode(GuardMode::Unauthorized);
+/// # let _ = (pages, api);
+/// ```
 #[derive(Clone)]
 pub struct RequireLayer {
     predicate: Option<Predicate>,

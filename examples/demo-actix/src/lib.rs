@@ -1,4 +1,4 @@
-//! The authgate demo app (DESIGN §6) on actix-web: the users, callbacks and pages of
+//! The authgate demo app on actix-web: the users, callbacks and pages of
 //! `authgate-demo`, served with `authgate-actix`. It answers every route like the axum
 //! demo; the end-to-end suite checks that.
 

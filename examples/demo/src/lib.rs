@@ -1,4 +1,4 @@
-//! The authgate demo app (DESIGN §6): credentials sign-in with four users, every
+//! The authgate demo app: credentials sign-in with four users, every
 //! callback, and the app routes `/`, `/api/me`, `/dashboard` and `/admin`.
 //!
 //! The framework-free part (users, callbacks, pages) lives here; `router` (feature
@@ -150,7 +150,7 @@ pub fn auth(secret: &str, url: &str) -> Result<Auth, Error> {
     ))
 }
 
-/// The demo's environment (DESIGN §6): `PORT`, `AUTH_SECRET`, `AUTH_URL`,
+/// The demo's environment: `PORT`, `AUTH_SECRET`, `AUTH_URL`,
 /// `AUTH_STRATEGY`.
 #[derive(Clone, Debug)]
 pub struct Settings {
