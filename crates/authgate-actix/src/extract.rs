@@ -6,7 +6,7 @@ use actix_web::{
     dev::Payload, http::StatusCode, FromRequest, HttpMessage, HttpRequest, HttpResponse,
     ResponseError,
 };
-use authgate_core::{integration::SessionHandle, SessionUser};
+use authgate_core::{integration::SessionHandle, ErrorCode, SessionUser};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
@@ -38,7 +38,7 @@ impl ResponseError for AuthRejection {
             Self::Unauthorized => "Unauthorized",
             other => {
                 tracing::error!("{other}");
-                "Configuration"
+                ErrorCode::Configuration.name()
             }
         };
         HttpResponse::build(self.status_code()).json(serde_json::json!({ "error": code }))

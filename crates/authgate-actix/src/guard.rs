@@ -11,7 +11,7 @@ use futures_util::future::{ready, LocalBoxFuture, Ready};
 
 use authgate_core::{
     integration::{guard, json_error, GuardMode, SessionHandle, SessionPredicate},
-    Session,
+    ErrorCode, Session,
 };
 
 use crate::convert;
@@ -135,7 +135,10 @@ where
         Box::pin(async move {
             let Some(handle) = req.extensions().get::<SessionHandle>().cloned() else {
                 tracing::error!("guard used on a route without AuthMiddleware");
-                let res = json_error(http::StatusCode::INTERNAL_SERVER_ERROR, "Configuration");
+                let res = json_error(
+                    http::StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorCode::Configuration.name(),
+                );
                 return Ok(req
                     .into_response(convert::response(res))
                     .map_into_right_body());

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use authgate_core::{integration::SessionHandle, SessionUser};
+use authgate_core::{integration::SessionHandle, ErrorCode, SessionUser};
 use axum::{
     extract::{FromRequestParts, OptionalFromRequestParts},
     response::{IntoResponse, Response},
@@ -45,7 +45,7 @@ impl IntoResponse for AuthRejection {
 fn server_error() -> Response {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
-        Json(serde_json::json!({ "error": "Configuration" })),
+        Json(serde_json::json!({ "error": ErrorCode::Configuration.name() })),
     )
         .into_response()
 }

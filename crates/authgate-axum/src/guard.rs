@@ -15,7 +15,7 @@ use tower_service::Service;
 
 use authgate_core::{
     integration::{guard, json_error, GuardMode, SessionHandle, SessionPredicate},
-    Session,
+    ErrorCode, Session,
 };
 
 type Predicate = Arc<SessionPredicate>;
@@ -139,7 +139,10 @@ where
         Box::pin(async move {
             let Some(handle) = req.extensions().get::<SessionHandle>().cloned() else {
                 tracing::error!("guard used on a route without AuthLayer");
-                let res = json_error(StatusCode::INTERNAL_SERVER_ERROR, "Configuration");
+                let res = json_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorCode::Configuration.name(),
+                );
                 return Ok(res.map(ResBody::from));
             };
             let outcome = handle.get().await;

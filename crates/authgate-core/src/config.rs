@@ -9,8 +9,8 @@ use crate::{
     cookies::CookieNames,
     csrf::CsrfGuard,
     origin::Origin,
-    Callbacks, Error, Events, JwtContext, Provider, RedirectContext, Session, SessionContext,
-    SignInContext, SignInDecision, Token, TokenCodec, TokenFormat,
+    Callbacks, Error, ErrorCode, Events, JwtContext, Provider, RedirectContext, Session,
+    SessionContext, SignInContext, SignInDecision, Token, TokenCodec, TokenFormat,
 };
 
 /// Where sessions live.
@@ -441,126 +441,17 @@ impl AuthConfigBuilder {
 
     /// Checks everything and derives the keys.
     pub fn build(self) -> Result<AuthConfig, Error> {
-        let cfg = |m: String| Err(Error::Config(m));
         if let Some(e) = self.env_error {
-            return cfg(e);
+            return Err(Error::Config(e));
         }
-        if self.secrets.is_empty() {
-            return cfg("MissingSecret: set AUTH_SECRET (e.g. `openssl rand -base64 32`)".into());
-        }
-        if self.secrets.iter().any(String::is_empty) {
-            return cfg("MissingSecret: a secret is empty".into());
-        }
-        if self.secrets[0].len() < 32 {
-            tracing::warn!(
-                "the first secret is shorter than 32 bytes; use `openssl rand -base64 32`"
-            );
-        }
-        let mut url_path = None;
-        let canonical = match &self.url {
-            None => None,
-            Some(raw) => {
-                let Some(url) = Url::parse(raw)
-                    .ok()
-                    .filter(|u| u.query().is_none() && u.fragment().is_none())
-                else {
-                    return cfg(format!("AUTH_URL is not an absolute http(s) URL: {raw:?}"));
-                };
-                let Some(origin) = Origin::of_url(&url) else {
-                    return cfg(format!("AUTH_URL must be http or https: {raw:?}"));
-                };
-                let path = url.path().trim_end_matches('/');
-                if !path.is_empty() {
-                    url_path = Some(path.to_owned());
-                }
-                Some(origin)
-            }
-        };
-        if canonical.is_none() && !self.trust_host {
-            return cfg(
-                "UntrustedHost: set AUTH_URL (the canonical URL) or AUTH_TRUST_HOST=true".into(),
-            );
-        }
-        let default_base = match self.format {
-            TokenFormat::AuthJsV5 => "/auth",
-            TokenFormat::NextAuthV4 => "/api/auth",
-        };
-        let base_path = self
-            .base_path
-            .or(url_path)
-            .unwrap_or_else(|| default_base.to_owned());
-        let base_path = base_path.trim_end_matches('/').to_owned();
-        if !base_path.starts_with('/')
-            || base_path.contains(['?', '#', '\\'])
-            || base_path.contains("//")
-        {
-            return cfg(format!(
-                "base path must be an absolute path like /auth: {base_path:?}"
-            ));
-        }
-        for (i, p) in self.providers.iter().enumerate() {
-            let id = p.id();
-            if id.is_empty()
-                || !id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
-                return cfg(format!(
-                    "provider id must be letters, digits, - or _: {id:?}"
-                ));
-            }
-            if self.providers[..i].iter().any(|q| q.id() == id) {
-                return cfg(format!("two providers have the id {id:?}"));
-            }
-        }
-        if self.strategy == SessionStrategy::Database {
-            let credentials_only = !self.providers.is_empty()
-                && self
-                    .providers
-                    .iter()
-                    .all(|p| matches!(p, Provider::Credentials(_)));
-            if credentials_only {
-                return cfg("UnsupportedStrategy: the credentials provider cannot use database sessions; use SessionStrategy::Jwt".into());
-            }
-            return cfg(
-                "MissingAdapter: the database strategy needs an adapter, and none is configured"
-                    .into(),
-            );
-        }
-        for (code, _) in &self.error_codes {
-            if code.is_empty()
-                || !code
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
-                return cfg(format!(
-                    "error code must be letters, digits, - or _: {code:?}"
-                ));
-            }
-        }
-        let pages = [
-            &self.pages.sign_in,
-            &self.pages.sign_out,
-            &self.pages.error,
-            &self.pages.verify_request,
-            &self.pages.new_user,
-        ];
-        for page in pages.into_iter().flatten() {
-            let absolute = Url::parse(page)
-                .ok()
-                .is_some_and(|u| matches!(u.scheme(), "http" | "https"));
-            if !(absolute || (page.starts_with('/') && !page.starts_with("//"))) {
-                return cfg(format!(
-                    "page must be a path like /login or an http(s) URL: {page:?}"
-                ));
-            }
-        }
-        let update_age = self
-            .update_age
-            .unwrap_or_else(|| self.max_age.min(Duration::from_secs(24 * 3600)));
-        if self.max_age.is_zero() || update_age > self.max_age {
-            return cfg("max_age must be positive and update_age at most max_age".into());
-        }
+        validate_secrets(&self.secrets)?;
+        let (canonical, url_path) = validate_url(self.url.as_deref(), self.trust_host)?;
+        let base_path = validate_base_path(self.base_path.or(url_path), self.format)?;
+        validate_providers(&self.providers)?;
+        validate_strategy(self.strategy, &self.providers)?;
+        validate_error_codes(&self.error_codes)?;
+        validate_pages(&self.pages)?;
+        let update_age = validate_ages(self.max_age, self.update_age)?;
         let prefix = match self.format {
             TokenFormat::AuthJsV5 => "authjs",
             TokenFormat::NextAuthV4 => "next-auth",
@@ -599,4 +490,156 @@ impl AuthConfigBuilder {
             names,
         })
     }
+}
+
+fn invalid<T>(message: String) -> Result<T, Error> {
+    Err(Error::Config(message))
+}
+
+/// Letters, digits, `-` and `_`: provider ids and app error codes.
+fn is_plain_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// At least one secret, none empty (a short first one is only warned about).
+fn validate_secrets(secrets: &[String]) -> Result<(), Error> {
+    let Some(first) = secrets.first() else {
+        return invalid(format!(
+            "{}: set AUTH_SECRET (e.g. `openssl rand -base64 32`)",
+            ErrorCode::MissingSecret
+        ));
+    };
+    if secrets.iter().any(String::is_empty) {
+        return invalid(format!("{}: a secret is empty", ErrorCode::MissingSecret));
+    }
+    if first.len() < 32 {
+        tracing::warn!("the first secret is shorter than 32 bytes; use `openssl rand -base64 32`");
+    }
+    Ok(())
+}
+
+/// The canonical origin (and the path of `AUTH_URL`, which becomes the base path), or
+/// `trust_host`: one of the two is required.
+fn validate_url(
+    url: Option<&str>,
+    trust_host: bool,
+) -> Result<(Option<Origin>, Option<String>), Error> {
+    let Some(raw) = url else {
+        if !trust_host {
+            return invalid(format!(
+                "{}: set AUTH_URL (the canonical URL) or AUTH_TRUST_HOST=true",
+                ErrorCode::UntrustedHost
+            ));
+        }
+        return Ok((None, None));
+    };
+    let Some(url) = Url::parse(raw)
+        .ok()
+        .filter(|u| u.query().is_none() && u.fragment().is_none())
+    else {
+        return invalid(format!("AUTH_URL is not an absolute http(s) URL: {raw:?}"));
+    };
+    let Some(origin) = Origin::of_url(&url) else {
+        return invalid(format!("AUTH_URL must be http or https: {raw:?}"));
+    };
+    let path = url.path().trim_end_matches('/');
+    let path = (!path.is_empty()).then(|| path.to_owned());
+    Ok((Some(origin), path))
+}
+
+/// An absolute path without a trailing slash; the format's default when unset.
+fn validate_base_path(path: Option<String>, format: TokenFormat) -> Result<String, Error> {
+    let default = match format {
+        TokenFormat::AuthJsV5 => "/auth",
+        TokenFormat::NextAuthV4 => "/api/auth",
+    };
+    let path = path.unwrap_or_else(|| default.to_owned());
+    let path = path.trim_end_matches('/').to_owned();
+    if !path.starts_with('/') || path.contains(['?', '#', '\\']) || path.contains("//") {
+        return invalid(format!(
+            "base path must be an absolute path like /auth: {path:?}"
+        ));
+    }
+    Ok(path)
+}
+
+/// Provider ids are plain and unique (they are URL segments).
+fn validate_providers(providers: &[Provider]) -> Result<(), Error> {
+    for (i, p) in providers.iter().enumerate() {
+        let id = p.id();
+        if !is_plain_id(id) {
+            return invalid(format!(
+                "provider id must be letters, digits, - or _: {id:?}"
+            ));
+        }
+        if providers[..i].iter().any(|q| q.id() == id) {
+            return invalid(format!("two providers have the id {id:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// The database strategy needs an adapter (and credentials alone cannot use it).
+fn validate_strategy(strategy: SessionStrategy, providers: &[Provider]) -> Result<(), Error> {
+    if strategy == SessionStrategy::Jwt {
+        return Ok(());
+    }
+    let credentials_only = !providers.is_empty()
+        && providers
+            .iter()
+            .all(|p| matches!(p, Provider::Credentials(_)));
+    if credentials_only {
+        return invalid(format!(
+            "{}: the credentials provider cannot use database sessions; use SessionStrategy::Jwt",
+            ErrorCode::UnsupportedStrategy
+        ));
+    }
+    invalid(format!(
+        "{}: the database strategy needs an adapter, and none is configured",
+        ErrorCode::MissingAdapter
+    ))
+}
+
+/// App error codes are plain (they travel in URLs).
+fn validate_error_codes(codes: &[(String, String)]) -> Result<(), Error> {
+    match codes.iter().find(|(code, _)| !is_plain_id(code)) {
+        Some((code, _)) => invalid(format!(
+            "error code must be letters, digits, - or _: {code:?}"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Custom pages are origin-relative paths or absolute http(s) URLs.
+fn validate_pages(pages: &Pages) -> Result<(), Error> {
+    let all = [
+        &pages.sign_in,
+        &pages.sign_out,
+        &pages.error,
+        &pages.verify_request,
+        &pages.new_user,
+    ];
+    for page in all.into_iter().flatten() {
+        let absolute = Url::parse(page)
+            .ok()
+            .is_some_and(|u| matches!(u.scheme(), "http" | "https"));
+        if !(absolute || (page.starts_with('/') && !page.starts_with("//"))) {
+            return invalid(format!(
+                "page must be a path like /login or an http(s) URL: {page:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `max_age` positive, `update_age` (default: 24 h, at most `max_age`) at most `max_age`.
+fn validate_ages(max_age: Duration, update_age: Option<Duration>) -> Result<Duration, Error> {
+    let update_age = update_age.unwrap_or_else(|| max_age.min(Duration::from_secs(24 * 3600)));
+    if max_age.is_zero() || update_age > max_age {
+        return invalid("max_age must be positive and update_age at most max_age".into());
+    }
+    Ok(update_age)
 }

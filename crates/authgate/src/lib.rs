@@ -4,7 +4,7 @@
 //! compatible JWT sessions, CSRF protection and the `sign_in` → `jwt` → `session` →
 //! `redirect` callback chain. Handlers extract the session; guards protect routes.
 //!
-//! This crate re-exports [`authgate_core`] at its root and the framework adapters as
+//! This crate re-exports [`authgate_core`] at its root and the framework integrations as
 //! modules behind features (`axum`, on by default; `actix`).
 //!
 //! ```
@@ -32,13 +32,13 @@
 
 pub use authgate_core::*;
 
-/// The actix-web adapter ([`authgate_actix`]).
+/// The actix-web integration ([`authgate_actix`]).
 #[cfg(feature = "actix")]
 pub mod actix {
     pub use authgate_actix::*;
 }
 
-/// The axum / tower adapter ([`authgate_axum`]).
+/// The axum / tower integration ([`authgate_axum`]).
 #[cfg(feature = "axum")]
 pub mod axum {
     pub use authgate_axum::*;
