@@ -6,7 +6,7 @@ use std::{collections::BTreeMap, sync::Mutex};
 use reqwest::{Method, RequestBuilder};
 use serde_json::Value;
 
-use crate::{Resp, CREDENTIALS, DEFAULT_BASE_PATH, SESSION};
+use crate::{Resp, CREDENTIALS, CSRF, DEFAULT_BASE_PATH, SESSION};
 
 /// A browser: a cookie jar (by name; loopback only) and no automatic redirects. Its
 /// auth helpers ([`Browser::csrf`], [`Browser::session`], the sign-ins) use its base
@@ -165,6 +165,7 @@ impl Browser {
     /// The CSRF token from a `csrf` route at any path.
     pub async fn json_csrf(&self, path: &str) -> String {
         let res = self.get(path).await;
+        assert_eq!(res.status, 200, "GET {path}: {}", res.body);
         res.json()["csrfToken"]
             .as_str()
             .expect("csrfToken")
@@ -202,11 +203,13 @@ impl Browser {
             .await
     }
 
-    /// Signs in with a credentials provider (`callbackUrl` `/`), asserts the redirect
-    /// that ends a sign-in, and returns the session cookie as `name=value` (as a
-    /// `Cookie` request header carries it).
+    /// Signs in with a credentials provider (`callbackUrl` `/`), asserts that the
+    /// browser got a CSRF cookie and the redirect that ends a sign-in, and returns the
+    /// session cookie ([`SESSION`]) as `name=value` (as a `Cookie` request header
+    /// carries it).
     pub async fn signed_in_cookie(&self, provider_id: &str, fields: &[(&str, &str)]) -> String {
         let res = self.credentials_sign_in(provider_id, fields, "/").await;
+        assert!(self.cookie(CSRF).is_some(), "CSRF cookie for {fields:?}");
         assert_eq!(res.status, 302, "sign-in with {fields:?}");
         self.cookie_pair(SESSION)
             .unwrap_or_else(|| panic!("a session cookie after the sign-in with {fields:?}"))
@@ -232,4 +235,29 @@ pub async fn get_with(base: &str, path: &str, cookie: Option<&str>, accept: Opti
         req = req.header("accept", a);
     }
     b.send(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_path_defaults_to_auth_and_drops_a_trailing_slash() {
+        let b = Browser::new("http://127.0.0.1:1");
+        assert_eq!((b.base(), b.base_path()), ("http://127.0.0.1:1", "/auth"));
+        assert_eq!(b.with_base_path("/api/auth/").base_path(), "/api/auth");
+    }
+
+    #[test]
+    fn cookie_pairs_come_from_the_jar() {
+        let b = Browser::new("http://127.0.0.1:1");
+        assert_eq!(b.cookie_pair(SESSION), None);
+        b.set_cookie(SESSION, "abc");
+        assert_eq!(
+            b.cookie_pair(SESSION).as_deref(),
+            Some("authjs.session-token=abc")
+        );
+        b.remove_cookie(SESSION);
+        assert!(b.cookie_names().is_empty());
+    }
 }

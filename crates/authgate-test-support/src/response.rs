@@ -214,3 +214,50 @@ pub async fn raw_request(base: &str, request: Vec<u8>) -> RawResp {
     .await
     .expect("raw request task")
 }
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::HeaderValue;
+
+    use super::*;
+
+    fn resp(set_cookies: &[&'static str]) -> Resp {
+        let mut headers = HeaderMap::new();
+        for line in set_cookies {
+            headers.append("set-cookie", HeaderValue::from_static(line));
+        }
+        Resp {
+            status: 200,
+            headers,
+            body: String::new(),
+        }
+    }
+
+    #[test]
+    fn set_cookie_helpers() {
+        let res = resp(&[
+            "a=1; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT; HttpOnly; SameSite=Lax",
+            "b=; Path=/; Max-Age=0",
+            "s.1=de; Path=/",
+            "s.0=abc; Path=/",
+        ]);
+        assert_eq!(res.set_cookie_names(), ["a", "b", "s.1", "s.0"]);
+        assert_eq!(res.set_cookie_pair("a"), Some("a=1"));
+        assert_eq!(res.cookie_value("a"), Some("1"));
+        assert_eq!(res.cookie_expires("a"), Some(1_792_567_680));
+        assert!(res.sets("a") && !res.clears("a"));
+        assert!(res.clears("b") && !res.sets("b"));
+        assert_eq!(res.session_token("s").as_deref(), Some("abcde"));
+        assert_eq!(res.session_token("a").as_deref(), Some("1"));
+        assert_eq!(res.session_token("c"), None);
+        assert_eq!(
+            cookie_attr(res.set_cookies()[0], "httponly").as_deref(),
+            Some("")
+        );
+        assert_eq!(
+            cookie_attr(res.set_cookies()[0], "SAMESITE").as_deref(),
+            Some("Lax")
+        );
+        assert_cookie_attrs(res.set_cookies()[0], false);
+    }
+}
