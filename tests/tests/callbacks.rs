@@ -10,10 +10,10 @@ use authgate::{
     async_trait, AuthConfig, Credentials, Error, Events, SessionEvent, SignInDecision, SignInEvent,
     SignOutEvent, Trigger, User,
 };
-use authgate_tests::{decode_token, spawn, spawn_custom, spawn_with, suite, Framework, SECRET};
+use authgate_tests::{
+    decode_token, spawn, spawn_custom, spawn_with, suite, Framework, SECRET, SESSION,
+};
 use serde_json::{json, Value};
-
-const SESSION: &str = "authjs.session-token";
 
 fn credentials_failed(base: &str, code: &str) -> String {
     format!("{base}/auth/signin?error=CredentialsSignin&code={code}")

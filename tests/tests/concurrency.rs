@@ -3,16 +3,10 @@
 //! user who sent it; and a burst of concurrent sign-ins, each answered with the cookie
 //! of the user who signed in.
 
-use authgate::{TokenCodec, TokenFormat};
-use authgate_tests::{spawn, suite, Browser, Framework, SECRET};
+use authgate_tests::{codec, spawn, suite, Browser, Framework, Resp, SESSION};
+use reqwest::Method;
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
-
-const SESSION: &str = "authjs.session-token";
-
-fn codec() -> TokenCodec {
-    TokenCodec::new(TokenFormat::AuthJsV5, &[SECRET], SESSION).expect("codec")
-}
 
 /// Who sent a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,14 +39,6 @@ struct Answer {
     set_cookies: Vec<String>,
 }
 
-fn set_cookies(res: &reqwest::Response) -> Vec<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok().map(str::to_owned))
-        .collect()
-}
-
 /// The value of the session cookie a response sets (non-empty), if any.
 fn session_value(set_cookies: &[String]) -> Option<String> {
     set_cookies.iter().find_map(|line| {
@@ -74,10 +60,7 @@ async fn concurrent_requests_keep_their_own_session(fw: Framework) {
     let alice = signed_in(&server.browser(), "alice", "wonderland").await;
     let bob = signed_in(&server.browser(), "bob", "builder").await;
     assert_ne!(alice, bob);
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = Browser::new(&server.base);
     const PATHS: [&str; 4] = ["/api/me", "/auth/session", "/admin", "/"];
     const REQUESTS: usize = 312;
 
@@ -91,7 +74,7 @@ async fn concurrent_requests_keep_their_own_session(fw: Framework) {
             Who::Bob => Some(format!("{SESSION}={bob}")),
             Who::Nobody => (i % 2 == 0).then(|| "theme=light".to_owned()),
         };
-        let mut req = client.get(format!("{}{path}", server.base));
+        let mut req = client.bare(Method::GET, path);
         if let Some(c) = cookie {
             req = req.header("cookie", c);
         }
@@ -99,15 +82,14 @@ async fn concurrent_requests_keep_their_own_session(fw: Framework) {
         tasks.spawn(async move {
             // Every request is built before any is sent.
             barrier.wait().await;
-            let res = req.send().await.expect("request reaches the server");
-            let status = res.status().as_u16();
-            let set_cookies = set_cookies(&res);
-            let body = res.text().await.expect("body");
+            let res =
+                Resp::from_response(req.send().await.expect("request reaches the server")).await;
+            let set_cookies = res.set_cookies().into_iter().map(str::to_owned).collect();
             Answer {
                 who,
                 path,
-                status,
-                body,
+                status: res.status,
+                body: res.body,
                 set_cookies,
             }
         });

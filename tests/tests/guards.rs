@@ -1,11 +1,9 @@
 //! Guards and extractors on the demo's app routes (DESIGN §4, §6).
 
 use authgate::Pages;
-use authgate_tests::{form_encode, spawn, spawn_with, suite, token_for, Framework, Resp};
+use authgate_tests::{form_encode, spawn, spawn_with, suite, token_for, Framework, Resp, SESSION};
 use reqwest::Method;
 use serde_json::json;
-
-const SESSION: &str = "authjs.session-token";
 
 fn assert_json(res: &Resp, status: u16, body: serde_json::Value, what: &str) {
     assert_eq!(res.status, status, "{what}: {}", res.body);

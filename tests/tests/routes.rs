@@ -3,23 +3,12 @@
 
 use authgate::Pages;
 use authgate_tests::{
-    assert_cookie_attrs, decode_token, form_encode, now, raw_request, spawn, spawn_with, suite,
-    token_for, Browser, Framework, Resp, Server,
+    assert_cookie_attrs, decode_token, form_encode, hidden_input, now, raw_request, spawn,
+    spawn_with, suite, token_for, Browser, Framework, Resp, Server, CALLBACK_URL, CREDENTIALS,
+    CSRF, SESSION,
 };
 use reqwest::Method;
 use serde_json::{json, Value};
-
-const SESSION: &str = "authjs.session-token";
-const CSRF: &str = "authjs.csrf-token";
-const CALLBACK: &str = "authjs.callback-url";
-
-/// The value of a hidden input (`<input type="hidden" name="{name}" value="...">`).
-fn hidden(body: &str, name: &str) -> Option<String> {
-    let needle = format!(r#"name="{name}" value=""#);
-    let start = body.find(&needle)? + needle.len();
-    let end = body[start..].find('"')?;
-    Some(body[start..start + end].to_owned())
-}
 
 fn assert_no_store(res: &Resp) {
     assert_eq!(
@@ -125,10 +114,10 @@ async fn csrf_sets_cookie_once(fw: Framework) {
 
     // First visit: the callback-url cookie is set to the origin (§4.4).
     assert_eq!(
-        res.cookie_value(CALLBACK),
+        res.cookie_value(CALLBACK_URL),
         Some(authgate_tests::encode_uri_component(&server.base).as_str())
     );
-    let line = res.set_cookie(CALLBACK).expect("callback cookie");
+    let line = res.set_cookie(CALLBACK_URL).expect("callback cookie");
     assert_cookie_attrs(line, false);
     assert!(
         authgate_tests::cookie_attr(line, "expires").is_none()
@@ -142,7 +131,7 @@ async fn csrf_sets_cookie_once(fw: Framework) {
     assert_eq!(again.json()["csrfToken"], token.as_str());
     assert!(again.set_cookie(CSRF).is_none(), "csrf cookie not re-set");
     assert!(
-        again.set_cookie(CALLBACK).is_none(),
+        again.set_cookie(CALLBACK_URL).is_none(),
         "callback-url not re-set"
     );
 }
@@ -323,10 +312,10 @@ async fn sign_in_page_has_the_form(fw: Framework) {
         .header("content-type")
         .is_some_and(|c| c.starts_with("text/html")));
     let csrf_cookie = res.cookie_value(CSRF).expect("csrf cookie set by the page");
-    let token = hidden(&res.body, "csrfToken").expect("csrfToken hidden input");
+    let token = hidden_input(&res.body, "csrfToken").expect("csrfToken hidden input");
     assert!(csrf_cookie.starts_with(&format!("{token}%7C")));
     assert_eq!(
-        hidden(&res.body, "callbackUrl").as_deref(),
+        hidden_input(&res.body, "callbackUrl").as_deref(),
         Some(server.base.as_str())
     );
     assert!(res.body.contains(&format!(
@@ -342,9 +331,9 @@ async fn sign_in_page_has_the_form(fw: Framework) {
 
     // The same token is reused on the next visit, and the callbackUrl is kept.
     let res = b.get("/auth/signin?callbackUrl=%2Fdashboard").await;
-    assert_eq!(hidden(&res.body, "csrfToken"), Some(token));
+    assert_eq!(hidden_input(&res.body, "csrfToken"), Some(token));
     assert_eq!(
-        hidden(&res.body, "callbackUrl"),
+        hidden_input(&res.body, "callbackUrl"),
         Some(format!("{}/dashboard", server.base))
     );
 }
@@ -491,7 +480,7 @@ async fn sign_out_page(fw: Framework) {
     assert!(res
         .header("content-type")
         .is_some_and(|c| c.starts_with("text/html")));
-    let token = hidden(&res.body, "csrfToken").expect("csrf hidden input");
+    let token = hidden_input(&res.body, "csrfToken").expect("csrf hidden input");
     assert!(is_hex64(&token));
     assert!(res
         .body
@@ -1040,7 +1029,7 @@ async fn base_path_from_url_and_builder(fw: Framework) {
     })
     .await;
     let base = server.base.clone();
-    let b = server.browser();
+    let b = server.browser().with_base_path("/api/auth");
     let res = b.get("/api/auth/providers").await;
     assert_eq!(res.status, 200);
     assert_eq!(
@@ -1048,38 +1037,16 @@ async fn base_path_from_url_and_builder(fw: Framework) {
         format!("{base}/api/auth/callback/credentials")
     );
     assert_eq!(b.get("/auth/providers").await.status, 404);
-    let csrf = b.json_csrf("/api/auth/csrf").await;
-    let res = b
-        .post_form(
-            "/api/auth/callback/credentials",
-            &[
-                ("csrfToken", &csrf),
-                ("username", "alice"),
-                ("password", "nope"),
-                ("callbackUrl", "/x"),
-            ],
-        )
-        .await;
+    // The browser's sign-in and session helpers go to `/api/auth/...`.
+    let fields = [("username", "alice"), ("password", "nope")];
+    let res = b.credentials_sign_in(CREDENTIALS, &fields, "/x").await;
     assert_eq!(
         res.location(),
         Some(format!("{base}/api/auth/signin?error=CredentialsSignin&code=credentials").as_str())
     );
-    let res = b
-        .post_form(
-            "/api/auth/callback/credentials",
-            &[
-                ("csrfToken", &csrf),
-                ("username", "alice"),
-                ("password", "wonderland"),
-                ("callbackUrl", "/x"),
-            ],
-        )
-        .await;
+    let res = b.sign_in_to("alice", "wonderland", "/x").await;
     assert_eq!(res.location(), Some(format!("{base}/x").as_str()));
-    assert_eq!(
-        b.get("/api/auth/session").await.json()["user"]["name"],
-        "Alice"
-    );
+    assert_eq!(b.session().await["user"]["name"], "Alice");
     let anon = server.browser();
     let res = anon.get_page("/dashboard").await;
     assert_eq!(

@@ -8,22 +8,12 @@ use std::sync::{
 
 use authgate::{AuthConfig, Credentials, User};
 use authgate_tests::{
-    assert_cookie_attrs, encode_uri_component, form_encode, raw_request, spawn, spawn_custom,
-    spawn_with, suite, Browser, Framework, Resp, Server, SECRET,
+    assert_cookie_attrs, encode_uri_component, form_encode, hidden_input, raw_request, spawn,
+    spawn_custom, spawn_with, suite, Browser, Framework, Resp, Server, CALLBACK_URL, CSRF, SECRET,
+    SESSION,
 };
 use reqwest::Method;
 use serde_json::{json, Value};
-
-const SESSION: &str = "authjs.session-token";
-const CSRF: &str = "authjs.csrf-token";
-const CALLBACK: &str = "authjs.callback-url";
-
-fn hidden(body: &str, name: &str) -> Option<String> {
-    let needle = format!(r#"name="{name}" value=""#);
-    let start = body.find(&needle)? + needle.len();
-    let end = body[start..].find('"')?;
-    Some(body[start..start + end].to_owned())
-}
 
 /// A server whose credentials provider counts `authorize` calls (and accepts anyone).
 async fn counting_server(fw: Framework) -> (Server, Arc<AtomicUsize>) {
@@ -414,7 +404,7 @@ async fn same_origin_oddities_stay_home(fw: Framework) {
             )
             .await;
         assert_same_origin(res.location(), &server.base, &p);
-        b.set_cookie(CALLBACK, &encode_uri_component(&p));
+        b.set_cookie(CALLBACK_URL, &encode_uri_component(&p));
         let res = b.post_form("/auth/signout", &[("csrfToken", &csrf)]).await;
         assert_same_origin(res.location(), &server.base, &p);
     }
@@ -431,7 +421,7 @@ async fn redirect_attacks_in_sign_in_body(fw: Framework) {
         assert_eq!(res.status, 302, "{p:?}");
         assert_eq!(res.location(), Some(server.base.as_str()), "{p:?}");
         // The stored callback URL is the safe one.
-        if let Some(v) = res.cookie_value(CALLBACK) {
+        if let Some(v) = res.cookie_value(CALLBACK_URL) {
             assert_eq!(v, encode_uri_component(&server.base), "{p:?}");
         }
         // Also in JSON mode.
@@ -461,7 +451,7 @@ async fn redirect_attacks_in_sign_in_page_query(fw: Framework) {
             .await;
         assert_eq!(res.status, 200, "{p:?}");
         assert_eq!(
-            hidden(&res.body, "callbackUrl").as_deref(),
+            hidden_input(&res.body, "callbackUrl").as_deref(),
             Some(server.base.as_str()),
             "{p:?}"
         );
@@ -474,7 +464,7 @@ async fn redirect_attacks_in_sign_in_page_query(fw: Framework) {
             )
             .await;
         assert_eq!(
-            hidden(&res.body, "callbackUrl").as_deref(),
+            hidden_input(&res.body, "callbackUrl").as_deref(),
             Some(server.base.as_str()),
             "{p:?} signout page"
         );
@@ -496,12 +486,12 @@ async fn redirect_attacks_in_callback_cookie(fw: Framework) {
         // Sign-out with the cookie as the only callbackUrl.
         let b = server.browser();
         let csrf = b.csrf().await;
-        b.set_cookie(CALLBACK, &encode_uri_component(p));
+        b.set_cookie(CALLBACK_URL, &encode_uri_component(p));
         let res = b.post_form("/auth/signout", &[("csrfToken", &csrf)]).await;
         assert_eq!(res.status, 302, "{p:?}");
         assert_eq!(res.location(), Some(server.base.as_str()), "{p:?}");
         assert_eq!(
-            res.cookie_value(CALLBACK),
+            res.cookie_value(CALLBACK_URL),
             Some(encode_uri_component(&server.base).as_str()),
             "{p:?}: the cookie is replaced with the safe value"
         );
@@ -510,7 +500,7 @@ async fn redirect_attacks_in_callback_cookie(fw: Framework) {
     let b = server.browser();
     let csrf = b.csrf().await;
     for p in payloads.iter().take(12) {
-        b.set_cookie(CALLBACK, &encode_uri_component(p));
+        b.set_cookie(CALLBACK_URL, &encode_uri_component(p));
         let res = b
             .post_form(
                 "/auth/callback/credentials",
@@ -522,10 +512,10 @@ async fn redirect_attacks_in_callback_cookie(fw: Framework) {
             )
             .await;
         assert_eq!(res.location(), Some(server.base.as_str()), "{p:?}");
-        b.set_cookie(CALLBACK, &encode_uri_component(p));
+        b.set_cookie(CALLBACK_URL, &encode_uri_component(p));
         let res = b.get("/auth/signin").await;
         assert_eq!(
-            hidden(&res.body, "callbackUrl").as_deref(),
+            hidden_input(&res.body, "callbackUrl").as_deref(),
             Some(server.base.as_str()),
             "{p:?}"
         );
@@ -575,7 +565,7 @@ async fn same_origin_callbacks_are_kept(fw: Framework) {
             )
             .await;
         assert_eq!(
-            hidden(&res.body, "callbackUrl").map(|v| v.replace("&amp;", "&")),
+            hidden_input(&res.body, "callbackUrl").map(|v| v.replace("&amp;", "&")),
             Some(want.clone()),
             "{input} page"
         );
@@ -856,7 +846,7 @@ async fn every_cookie_has_safe_attributes(fw: Framework) {
     }
     assert!(all.iter().any(|l| l.starts_with(SESSION)));
     assert!(all.iter().any(|l| l.starts_with(CSRF)));
-    assert!(all.iter().any(|l| l.starts_with(CALLBACK)));
+    assert!(all.iter().any(|l| l.starts_with(CALLBACK_URL)));
 }
 
 // ---------------------------------------------------------------------------------
@@ -878,8 +868,8 @@ async fn garbage_cookies(fw: Framework) {
         format!("{CSRF}=|"),
         format!("{CSRF}=%7C%7C%7C"),
         format!("{CSRF}={}", "z".repeat(3000)),
-        format!("{CALLBACK}=%FF"),
-        format!("{CALLBACK}=javascript%3Aalert(1)"),
+        format!("{CALLBACK_URL}=%FF"),
+        format!("{CALLBACK_URL}=javascript%3Aalert(1)"),
         ";;;==;=;".to_owned(),
         "=".to_owned(),
         "novalue".to_owned(),

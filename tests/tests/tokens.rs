@@ -6,11 +6,10 @@ use std::time::Duration;
 use authgate::{AuthConfig, Token, TokenCodec, TokenFormat, Trigger};
 use authgate_tests::{
     b64url, b64url_decode, codec, codec_for, craft_token, decode_token, now, spawn, spawn_custom,
-    spawn_with, suite, token_for, vectors, Browser, Framework, Resp, OLD_SECRET, SECRET,
+    spawn_with, suite, token_for, vectors, Browser, Framework, Resp, OLD_SECRET, SECRET, SESSION,
 };
 use serde_json::{json, Value};
 
-const SESSION: &str = "authjs.session-token";
 const SECURE_SESSION: &str = "__Secure-authjs.session-token";
 const V4_SESSION: &str = "next-auth.session-token";
 const CHUNK_SIZE: usize = 3936;

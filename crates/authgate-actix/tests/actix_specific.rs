@@ -14,11 +14,14 @@ use std::{
 use actix_web::{dev::ServerHandle, web, App, HttpResponse, HttpServer};
 use authgate_actix::{require, require_auth, AuthMiddleware, Session, Token};
 use authgate_core::{Auth, AuthConfig, AuthConfigBuilder, Credentials, User};
+use authgate_test_support::{
+    form_encode, get_with, now, raw_request, Browser, Resp, CREDENTIALS, SESSION,
+};
+use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 const SECRET: &str = "authgate-actix-test-secret-0123456789abcdef";
-const SESSION: &str = "authjs.session-token";
 
 /// A server on a loopback port; dropping it stops the server.
 struct TestServer {
@@ -142,107 +145,14 @@ async fn serve(routes: fn(&mut web::ServiceConfig)) -> TestServer {
     serve_with(routes, true, |b| b).await
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// The `name=value` part of the response's `Set-Cookie` for a cookie name.
-fn set_cookie_pair(res: &reqwest::Response, name: &str) -> Option<String> {
-    set_cookies(res)
-        .into_iter()
-        .find(|c| c.split_once('=').is_some_and(|(n, _)| n == name))
-        .and_then(|c| c.split(';').next().map(str::to_owned))
-}
-
-/// Every `Set-Cookie` line of a response.
-fn set_cookies(res: &reqwest::Response) -> Vec<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok().map(str::to_owned))
-        .collect()
-}
-
 /// Signs in through the real routes (`GET /auth/csrf`, then `POST
 /// /auth/callback/credentials` with the CSRF cookie) and returns the session cookie as
 /// `authjs.session-token=<value>`.
 async fn sign_in(base: &str, username: &str) -> String {
-    let c = client();
-    let res = c
-        .get(format!("{base}/auth/csrf"))
-        .send()
+    let fields = [("username", username), ("password", "pw")];
+    Browser::new(base)
+        .signed_in_cookie(CREDENTIALS, &fields)
         .await
-        .expect("csrf");
-    assert_eq!(res.status(), 200);
-    let csrf_cookie = set_cookie_pair(&res, "authjs.csrf-token").expect("csrf cookie");
-    let token = res.json::<Value>().await.expect("json")["csrfToken"]
-        .as_str()
-        .expect("csrfToken")
-        .to_owned();
-    let res = c
-        .post(format!("{base}/auth/callback/credentials"))
-        .header("cookie", &csrf_cookie)
-        .form(&[
-            ("csrfToken", token.as_str()),
-            ("username", username),
-            ("password", "pw"),
-        ])
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(res.status(), 302, "sign-in of {username}");
-    set_cookie_pair(&res, SESSION).expect("session cookie")
-}
-
-/// GET with an optional `Cookie` header and optional `Accept` header.
-async fn get(
-    base: &str,
-    path: &str,
-    cookie: Option<&str>,
-    accept: Option<&str>,
-) -> reqwest::Response {
-    let mut req = client().get(format!("{base}{path}"));
-    if let Some(c) = cookie {
-        req = req.header("cookie", c);
-    }
-    if let Some(a) = accept {
-        req = req.header("accept", a);
-    }
-    req.send().await.expect("request reaches the server")
-}
-
-/// Status, `Content-Type` and body of a response.
-async fn read(res: reqwest::Response) -> (u16, String, String) {
-    let status = res.status().as_u16();
-    let ct = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    (status, ct, res.text().await.expect("body"))
-}
-
-/// `application/x-www-form-urlencoded` encoding of one value.
-fn form_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b' ' => out.push('+'),
-            b if b.is_ascii_alphanumeric() || b"*-._".contains(&b) => out.push(char::from(b)),
-            b => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 // ---------------------------------------------------------------------------------
@@ -300,9 +210,9 @@ async fn session_and_token_in_the_apps_own_types() {
     let seven = sign_in(base, "seven").await;
     let eight = sign_in(base, "eight").await;
 
-    let res = get(base, "/user", Some(&seven), None).await;
-    assert_eq!(res.status(), 200);
-    let user: MyUser = res.json().await.expect("MyUser JSON");
+    let res = get_with(base, "/user", Some(&seven), None).await;
+    assert_eq!(res.status, 200);
+    let user: MyUser = serde_json::from_str(&res.body).expect("MyUser JSON");
     assert_eq!(
         user,
         MyUser {
@@ -313,14 +223,14 @@ async fn session_and_token_in_the_apps_own_types() {
             team: "blue".into(),
         }
     );
-    let res = get(base, "/user", Some(&eight), None).await;
-    let user: MyUser = res.json().await.expect("MyUser JSON");
+    let res = get_with(base, "/user", Some(&eight), None).await;
+    let user: MyUser = serde_json::from_str(&res.body).expect("MyUser JSON");
     assert_eq!((user.id.as_str(), user.team.as_str()), ("8", "red"));
 
     let before = now();
-    let res = get(base, "/claims", Some(&seven), None).await;
-    assert_eq!(res.status(), 200);
-    let claims: MyClaims = res.json().await.expect("MyClaims JSON");
+    let res = get_with(base, "/claims", Some(&seven), None).await;
+    assert_eq!(res.status, 200);
+    let claims: MyClaims = serde_json::from_str(&res.body).expect("MyClaims JSON");
     assert_eq!(claims.sub, "7");
     assert_eq!(claims.name, "Seven");
     assert_eq!(claims.email, "seven@example.com");
@@ -335,9 +245,9 @@ async fn session_and_token_in_the_apps_own_types() {
     assert_eq!(claims.exp - claims.iat, 30 * 24 * 3600, "default max_age");
 
     // The default type is the whole session.
-    let res = get(base, "/session", Some(&seven), None).await;
-    assert_eq!(res.status(), 200);
-    let json: Value = res.json().await.expect("session JSON");
+    let res = get_with(base, "/session", Some(&seven), None).await;
+    assert_eq!(res.status, 200);
+    let json: Value = serde_json::from_str(&res.body).expect("session JSON");
     assert_eq!(
         json["user"],
         json!({"id": "7", "name": "Seven", "email": "seven@example.com",
@@ -352,17 +262,17 @@ async fn optional_session_in_and_out() {
     let base = &server.base;
     let seven = sign_in(base, "seven").await;
 
-    let (status, _, body) = read(get(base, "/maybe", Some(&seven), None).await).await;
+    let Resp { status, body, .. } = get_with(base, "/maybe", Some(&seven), None).await;
     assert_eq!((status, body.as_str()), (200, "in:Seven"));
-    let (status, _, body) = read(get(base, "/maybe", None, None).await).await;
+    let Resp { status, body, .. } = get_with(base, "/maybe", None, None).await;
     assert_eq!((status, body.as_str()), (200, "out"));
-    let res = get(base, "/maybe", Some("other=1"), None).await;
-    assert!(set_cookies(&res).is_empty(), "no session, no cookie");
-    assert_eq!(res.text().await.expect("body"), "out");
+    let res = get_with(base, "/maybe", Some("other=1"), None).await;
+    assert!(res.set_cookies().is_empty(), "no session, no cookie");
+    assert_eq!(res.body, "out");
 
     // A token that does not decode is no session, and its cookie is cleared.
-    let res = get(base, "/maybe", Some(&format!("{SESSION}=garbage")), None).await;
-    let cleared = set_cookies(&res);
+    let res = get_with(base, "/maybe", Some(&format!("{SESSION}=garbage")), None).await;
+    let cleared = res.set_cookies();
     assert!(
         cleared
             .iter()
@@ -370,7 +280,7 @@ async fn optional_session_in_and_out() {
                 && c.to_ascii_lowercase().contains("max-age=0")),
         "bad token is cleared: {cleared:?}"
     );
-    let (status, _, body) = read(res).await;
+    let Resp { status, body, .. } = res;
     assert_eq!((status, body.as_str()), (200, "out"));
 }
 
@@ -380,17 +290,21 @@ async fn extractors_without_a_session_are_401_json() {
     let base = &server.base;
     for path in ["/user", "/claims", "/session"] {
         for cookie in [None, Some("other=1"), Some("authjs.session-token=garbage")] {
-            let (status, ct, body) = read(get(base, path, cookie, None).await).await;
-            assert_eq!(status, 401, "{path} with {cookie:?}");
-            assert_eq!(ct, "application/json", "{path} with {cookie:?}");
+            let res = get_with(base, path, cookie, None).await;
+            assert_eq!(res.status, 401, "{path} with {cookie:?}");
             assert_eq!(
-                body, r#"{"error":"Unauthorized"}"#,
+                res.header("content-type"),
+                Some("application/json"),
+                "{path} with {cookie:?}"
+            );
+            assert_eq!(
+                res.body, r#"{"error":"Unauthorized"}"#,
                 "{path} with {cookie:?}"
             );
         }
         // A page request is still a 401: the redirect is the guards' job, not the
         // extractor's.
-        let (status, _, _) = read(get(base, path, None, Some("text/html")).await).await;
+        let status = get_with(base, path, None, Some("text/html")).await.status;
         assert_eq!(status, 401, "{path} as a page");
     }
 }
@@ -438,15 +352,19 @@ async fn extractors_and_guards_without_the_middleware_are_500_not_a_panic() {
     for path in ["/session", "/user", "/token", "/guarded/page", "/admin"] {
         for c in [None, Some(cookie.as_str())] {
             for accept in [None, Some("text/html")] {
-                let (status, ct, body) = read(get(base, path, c, accept).await).await;
-                assert_eq!(status, 500, "{path} cookie={} {accept:?}", c.is_some());
-                assert_eq!(ct, "application/json", "{path}");
-                assert_eq!(body, r#"{"error":"Configuration"}"#, "{path}");
+                let res = get_with(base, path, c, accept).await;
+                assert_eq!(res.status, 500, "{path} cookie={} {accept:?}", c.is_some());
+                assert_eq!(
+                    res.header("content-type"),
+                    Some("application/json"),
+                    "{path}"
+                );
+                assert_eq!(res.body, r#"{"error":"Configuration"}"#, "{path}");
             }
         }
     }
     // The worker survived every one of them.
-    let (status, _, body) = read(get(base, "/public", None, None).await).await;
+    let Resp { status, body, .. } = get_with(base, "/public", None, None).await;
     assert_eq!((status, body.as_str()), (200, "public"));
 }
 
@@ -482,18 +400,15 @@ async fn require_auth_on_a_scope() {
     let base = &server.base;
 
     // API request without a session: 401 JSON.
-    let (status, ct, body) = read(get(base, "/app/data", None, None).await).await;
-    assert_eq!(status, 401);
-    assert_eq!(ct, "application/json");
-    assert_eq!(body, r#"{"error":"Unauthorized"}"#);
-    let (status, _, body) = read(
-        get(
-            base,
-            "/app/data",
-            Some("authjs.session-token=garbage"),
-            Some("application/json"),
-        )
-        .await,
+    let res = get_with(base, "/app/data", None, None).await;
+    assert_eq!(res.status, 401);
+    assert_eq!(res.header("content-type"), Some("application/json"));
+    assert_eq!(res.body, r#"{"error":"Unauthorized"}"#);
+    let Resp { status, body, .. } = get_with(
+        base,
+        "/app/data",
+        Some("authjs.session-token=garbage"),
+        Some("application/json"),
     )
     .await;
     assert_eq!(
@@ -503,19 +418,15 @@ async fn require_auth_on_a_scope() {
 
     // Page request without a session: 302 to the sign-in page with the full URL.
     for path in ["/app/page", "/app/page?tab=2&x=y", "/app/data"] {
-        let res = get(
+        let res = get_with(
             base,
             path,
             None,
             Some("text/html,application/xhtml+xml,*/*"),
         )
         .await;
-        assert_eq!(res.status(), 302, "{path}");
-        let location = res
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .expect("location");
+        assert_eq!(res.status, 302, "{path}");
+        let location = res.location().expect("location");
         assert_eq!(
             location,
             format!(
@@ -524,22 +435,22 @@ async fn require_auth_on_a_scope() {
             ),
             "{path}"
         );
-        assert_eq!(res.text().await.expect("body"), "", "{path}: empty body");
+        assert_eq!(res.body, "", "{path}: empty body");
     }
 
     // With a session: through.
     let seven = sign_in(base, "seven").await;
-    let (status, _, body) = read(get(base, "/app/data", Some(&seven), None).await).await;
+    let Resp { status, body, .. } = get_with(base, "/app/data", Some(&seven), None).await;
     assert_eq!((status, body.as_str()), (200, "data for Seven"));
-    let (status, _, body) =
-        read(get(base, "/app/page", Some(&seven), Some("text/html")).await).await;
+    let Resp { status, body, .. } =
+        get_with(base, "/app/page", Some(&seven), Some("text/html")).await;
     assert_eq!((status, body.as_str()), (200, "page"));
     let eight = sign_in(base, "eight").await;
-    let (status, _, body) = read(get(base, "/app/data", Some(&eight), None).await).await;
+    let Resp { status, body, .. } = get_with(base, "/app/data", Some(&eight), None).await;
     assert_eq!((status, body.as_str()), (200, "data for Eight"));
 
     // Outside the scope: not guarded.
-    let (status, _, body) = read(get(base, "/open", None, None).await).await;
+    let Resp { status, body, .. } = get_with(base, "/open", None, None).await;
     assert_eq!((status, body.as_str()), (200, "open"));
 }
 
@@ -550,25 +461,25 @@ async fn require_predicate_on_a_resource() {
     let seven = sign_in(base, "seven").await;
     let eight = sign_in(base, "eight").await;
 
-    let (status, _, body) = read(get(base, "/admin", Some(&seven), None).await).await;
+    let Resp { status, body, .. } = get_with(base, "/admin", Some(&seven), None).await;
     assert_eq!((status, body.as_str()), (200, "admin Seven"));
 
     for accept in [None, Some("text/html")] {
-        let (status, ct, body) = read(get(base, "/admin", Some(&eight), accept).await).await;
-        assert_eq!(status, 403, "{accept:?}");
-        assert_eq!(ct, "application/json");
-        assert_eq!(body, r#"{"error":"Forbidden"}"#);
+        let res = get_with(base, "/admin", Some(&eight), accept).await;
+        assert_eq!(res.status, 403, "{accept:?}");
+        assert_eq!(res.header("content-type"), Some("application/json"));
+        assert_eq!(res.body, r#"{"error":"Forbidden"}"#);
     }
 
-    let (status, _, body) = read(get(base, "/admin", None, None).await).await;
+    let Resp { status, body, .. } = get_with(base, "/admin", None, None).await;
     assert_eq!(
         (status, body.as_str()),
         (401, r#"{"error":"Unauthorized"}"#)
     );
-    let res = get(base, "/admin", None, Some("text/html")).await;
-    assert_eq!(res.status(), 302);
+    let res = get_with(base, "/admin", None, Some("text/html")).await;
+    assert_eq!(res.status, 302);
     assert_eq!(
-        res.headers().get("location").and_then(|v| v.to_str().ok()),
+        res.location(),
         Some(
             format!(
                 "{base}/auth/signin?callbackUrl={}",
@@ -619,16 +530,16 @@ async fn session_is_decoded_lazily_and_once() {
     let after_sign_in = runs();
     assert!(after_sign_in >= 1, "jwt ran at sign-in");
 
-    let res = get(base, "/public", Some(&seven), None).await;
-    assert_eq!(res.status(), 200);
-    assert!(set_cookies(&res).is_empty());
+    let res = get_with(base, "/public", Some(&seven), None).await;
+    assert_eq!(res.status, 200);
+    assert!(res.set_cookies().is_empty());
     assert_eq!(runs(), after_sign_in, "no extractor, no decode");
 
-    let (status, _, body) = read(get(base, "/three", Some(&seven), None).await).await;
+    let Resp { status, body, .. } = get_with(base, "/three", Some(&seven), None).await;
     assert_eq!((status, body.as_str()), (200, "Seven|true|7"));
     assert_eq!(runs(), after_sign_in + 1, "three extractors, one decode");
 
-    let (status, _, body) = read(get(base, "/guarded", Some(&seven), None).await).await;
+    let Resp { status, body, .. } = get_with(base, "/guarded", Some(&seven), None).await;
     assert_eq!((status, body.as_str()), (200, "Seven|7"));
     assert_eq!(
         runs(),
@@ -637,7 +548,7 @@ async fn session_is_decoded_lazily_and_once() {
     );
 
     // Without a cookie there is nothing to decode.
-    let (status, _, _) = read(get(base, "/three", None, None).await).await;
+    let status = get_with(base, "/three", None, None).await.status;
     assert_eq!(status, 401);
     assert_eq!(runs(), after_sign_in + 2, "no cookie, no jwt callback");
 }
@@ -653,37 +564,11 @@ fn echo_routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Sends raw bytes over a fresh connection (`Connection: close`) and returns what the
-/// server answered.
-async fn raw(base: &str, request: Vec<u8>) -> String {
-    let addr = base.trim_start_matches("http://").to_owned();
-    tokio::task::spawn_blocking(move || {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
-        let timeout = Some(std::time::Duration::from_secs(10));
-        stream.set_read_timeout(timeout).expect("timeout");
-        stream.set_write_timeout(timeout).expect("timeout");
-        let _ = stream.write_all(&request);
-        let _ = stream.flush();
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 8192];
-        loop {
-            match stream.read(&mut chunk) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-        String::from_utf8_lossy(&buf).into_owned()
-    })
-    .await
-    .expect("raw request task")
-}
-
 #[actix_web::test]
 async fn a_body_above_max_body_bytes_on_an_auth_route_is_413() {
     let server = serve_with(echo_routes, true, |b| b.max_body_bytes(1024)).await;
     let base = &server.base;
-    let c = client();
+    let c = Browser::new(base);
 
     // Declared by Content-Length.
     let big = format!(
@@ -691,23 +576,23 @@ async fn a_body_above_max_body_bytes_on_an_auth_route_is_413() {
         "a".repeat(2000)
     );
     let res = c
-        .post(format!("{base}/auth/callback/credentials"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(big.clone())
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(res.status(), 413);
-    assert!(set_cookies(&res).is_empty(), "413 sets no cookie");
-    assert_eq!(res.text().await.expect("body"), r#""Payload too large.""#);
+        .send(
+            c.bare(Method::POST, "/auth/callback/credentials")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(big.clone()),
+        )
+        .await;
+    assert_eq!(res.status, 413);
+    assert!(res.set_cookies().is_empty(), "413 sets no cookie");
+    assert_eq!(res.body, r#""Payload too large.""#);
     let res = c
-        .post(format!("{base}/auth/session"))
-        .header("content-type", "application/json")
-        .body(format!(r#"{{"data":"{}"}}"#, "b".repeat(4096)))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(res.status(), 413, "session update");
+        .send(
+            c.bare(Method::POST, "/auth/session")
+                .header("content-type", "application/json")
+                .body(format!(r#"{{"data":"{}"}}"#, "b".repeat(4096))),
+        )
+        .await;
+    assert_eq!(res.status, 413, "session update");
 
     // Streamed without a length (chunked): cut off when it passes the limit.
     let chunk = "a".repeat(600);
@@ -721,10 +606,10 @@ async fn a_body_above_max_body_bytes_on_an_auth_route_is_413() {
         request.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
     }
     request.push_str("0\r\n\r\n");
-    let answer = raw(base, request.into_bytes()).await;
+    let answer = raw_request(base, request.into_bytes()).await;
     assert!(
-        answer.starts_with("HTTP/1.1 413"),
-        "chunked body over the limit: {answer}"
+        answer.head.starts_with("HTTP/1.1 413"),
+        "chunked body over the limit: {answer:?}"
     );
 
     // Within the limit, the same route works (and sign-in still does).
@@ -733,14 +618,14 @@ async fn a_body_above_max_body_bytes_on_an_auth_route_is_413() {
 
     // The limit is the auth routes' only: the app's own routes read what they like.
     let res = c
-        .post(format!("{base}/echo"))
-        .header("cookie", &seven)
-        .body(big.clone())
-        .send()
-        .await
-        .expect("echo");
-    assert_eq!(res.status(), 200);
-    assert_eq!(res.text().await.expect("body"), big.len().to_string());
+        .send(
+            c.bare(Method::POST, "/echo")
+                .header("cookie", &seven)
+                .body(big.clone()),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body, big.len().to_string());
 }
 
 // ---------------------------------------------------------------------------------
@@ -783,15 +668,15 @@ async fn the_apps_own_cookies_coexist_with_the_refreshed_session_cookie() {
         .expect("encode");
     let cookie = format!("{SESSION}={old}; other=1");
 
-    let res = get(base, "/visit", Some(&cookie), None).await;
-    assert_eq!(res.status(), 200);
-    let set = set_cookies(&res);
+    let res = get_with(base, "/visit", Some(&cookie), None).await;
+    assert_eq!(res.status, 200);
+    let set = res.set_cookies();
     assert!(set.iter().any(|c| c.starts_with("visited=yes")), "{set:?}");
     assert!(
         set.iter().any(|c| c.starts_with("theme=dark; Path=/")),
         "{set:?}"
     );
-    let session_lines: Vec<&String> = set
+    let session_lines: Vec<&&str> = set
         .iter()
         .filter(|c| c.starts_with(&format!("{SESSION}=")))
         .collect();
@@ -818,19 +703,19 @@ async fn the_apps_own_cookies_coexist_with_the_refreshed_session_cookie() {
     assert_eq!(fresh["team"], "blue");
     let iat = fresh["iat"].as_i64().expect("iat");
     assert!(iat >= now - 5, "fresh iat {iat} (was {old_iat})");
-    assert_eq!(res.text().await.expect("body"), "Seven");
+    assert_eq!(res.body, "Seven");
 
     // A fresh token is not re-issued; the app's cookies stay.
     let fresh_cookie = format!("{SESSION}={value}");
-    let res = get(base, "/visit", Some(&fresh_cookie), None).await;
-    let set = set_cookies(&res);
+    let res = get_with(base, "/visit", Some(&fresh_cookie), None).await;
+    let set = res.set_cookies();
     assert_eq!(set.len(), 2, "only the app's cookies: {set:?}");
     assert!(set.iter().any(|c| c.starts_with("visited=yes")), "{set:?}");
     assert!(set.iter().any(|c| c.starts_with("theme=dark")), "{set:?}");
 
     // A route that never asks for its session never refreshes it, even when old.
-    let res = get(base, "/plain", Some(&cookie), None).await;
-    let set = set_cookies(&res);
+    let res = get_with(base, "/plain", Some(&cookie), None).await;
+    let set = res.set_cookies();
     assert_eq!(set.len(), 1, "{set:?}");
     assert!(set[0].starts_with("visited=yes"), "{set:?}");
 }

@@ -8,6 +8,7 @@ use std::sync::{
 
 use authgate_axum::{AuthLayer, Session, Token};
 use authgate_core::{Auth, AuthConfig, Credentials, User};
+use authgate_test_support::{get_with, Browser, CREDENTIALS};
 use axum::{routing::get, Json, Router};
 use serde::Deserialize;
 use tower_cookies::{Cookie, CookieManagerLayer, Cookies};
@@ -44,50 +45,11 @@ async fn serve(build: impl FnOnce(Auth) -> Router) -> (String, Auth) {
     (base, auth)
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
 /// Signs in and returns the `Cookie` header value holding the session.
 async fn sign_in(base: &str) -> String {
-    let c = client();
-    let res = c
-        .get(format!("{base}/auth/csrf"))
-        .send()
+    Browser::new(base)
+        .signed_in_cookie(CREDENTIALS, &[("password", "pw")])
         .await
-        .expect("csrf");
-    let csrf_cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("authjs.csrf-token="))
-        .and_then(|v| v.split(';').next())
-        .expect("csrf cookie")
-        .to_owned();
-    let token = res.json::<serde_json::Value>().await.expect("json")["csrfToken"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let res = c
-        .post(format!("{base}/auth/callback/credentials"))
-        .header("cookie", &csrf_cookie)
-        .form(&[("csrfToken", token.as_str()), ("password", "pw")])
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(res.status(), 302);
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("authjs.session-token="))
-        .and_then(|v| v.split(';').next())
-        .expect("session cookie")
-        .to_owned()
 }
 
 #[tokio::test]
@@ -106,21 +68,12 @@ async fn coexists_with_the_apps_cookie_manager_layer() {
     })
     .await;
     let session = sign_in(&base).await;
-    let res = client()
-        .get(format!("{base}/visit"))
-        .header("cookie", format!("{session}; other=1"))
-        .send()
-        .await
-        .expect("visit");
-    assert_eq!(res.status(), 200);
-    let set: Vec<String> = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok().map(str::to_owned))
-        .collect();
+    let cookie = format!("{session}; other=1");
+    let res = get_with(&base, "/visit", Some(&cookie), None).await;
+    assert_eq!(res.status, 200);
+    let set = res.set_cookies();
     assert!(set.iter().any(|c| c.starts_with("visited=yes")), "{set:?}");
-    assert_eq!(res.text().await.expect("body"), "Seven");
+    assert_eq!(res.body, "Seven");
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,42 +113,18 @@ async fn custom_types_and_optional_session() {
     })
     .await;
     let session = sign_in(&base).await;
-    let c = client();
-    let get = |path: &str, cookie: Option<&str>| {
-        let mut r = c.get(format!("{base}{path}"));
-        if let Some(v) = cookie {
-            r = r.header("cookie", v.to_owned());
-        }
-        r.send()
-    };
-    let res = get("/member", Some(&session)).await.expect("member");
-    assert_eq!(res.text().await.expect("body"), "Seven");
-    let res = get("/claims", Some(&session)).await.expect("claims");
-    assert_eq!(res.text().await.expect("body"), "7:blue");
+    let res = get_with(&base, "/member", Some(&session), None).await;
+    assert_eq!(res.body, "Seven");
+    let res = get_with(&base, "/claims", Some(&session), None).await;
+    assert_eq!(res.body, "7:blue");
     assert_eq!(
-        get("/maybe", Some(&session))
-            .await
-            .expect("maybe")
-            .text()
-            .await
-            .expect("b"),
+        get_with(&base, "/maybe", Some(&session), None).await.body,
         "in"
     );
-    assert_eq!(
-        get("/maybe", None)
-            .await
-            .expect("maybe")
-            .text()
-            .await
-            .expect("b"),
-        "out"
-    );
-    let res = get("/claims", None).await.expect("claims");
-    assert_eq!(res.status(), 401);
-    assert_eq!(
-        res.text().await.expect("body"),
-        r#"{"error":"Unauthorized"}"#
-    );
+    assert_eq!(get_with(&base, "/maybe", None, None).await.body, "out");
+    let res = get_with(&base, "/claims", None, None).await;
+    assert_eq!(res.status, 401);
+    assert_eq!(res.body, r#"{"error":"Unauthorized"}"#);
 }
 
 #[tokio::test]
@@ -208,12 +137,9 @@ async fn extractor_without_the_layer_is_a_500_not_a_panic() {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let res = client().get(format!("{base}/me")).send().await.expect("me");
-    assert_eq!(res.status(), 500);
-    assert_eq!(
-        res.text().await.expect("body"),
-        r#"{"error":"Configuration"}"#
-    );
+    let res = get_with(&base, "/me", None, None).await;
+    assert_eq!(res.status, 500);
+    assert_eq!(res.body, r#"{"error":"Configuration"}"#);
 }
 
 #[tokio::test]
@@ -250,26 +176,15 @@ async fn session_is_decoded_lazily_and_once() {
     });
     let session = sign_in(&base).await;
     let after_sign_in = jwt_runs.load(Ordering::SeqCst);
-    let c = client();
-    let res = c
-        .get(format!("{base}/public"))
-        .header("cookie", &session)
-        .send()
-        .await
-        .expect("public");
-    assert_eq!(res.status(), 200);
+    let res = get_with(&base, "/public", Some(&session), None).await;
+    assert_eq!(res.status, 200);
     assert_eq!(
         jwt_runs.load(Ordering::SeqCst),
         after_sign_in,
         "no extractor, no decode"
     );
-    let res = c
-        .get(format!("{base}/twice"))
-        .header("cookie", &session)
-        .send()
-        .await
-        .expect("twice");
-    assert_eq!(res.status(), 200);
+    let res = get_with(&base, "/twice", Some(&session), None).await;
+    assert_eq!(res.status, 200);
     assert_eq!(
         jwt_runs.load(Ordering::SeqCst),
         after_sign_in + 1,

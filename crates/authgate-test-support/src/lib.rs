@@ -1,0 +1,36 @@
+//! Test helpers shared by every authgate test suite: a browser-like HTTP client
+//! ([`Browser`]: a cookie jar, no automatic redirects), whole responses ([`Resp`],
+//! [`RawResp`]), cookie attribute checks, HTTP and ISO dates, base64url and the URL
+//! encoders, and the cookie names and paths authgate uses by default.
+//!
+//! Nothing here knows a web framework or the demo app: the suites bring their own
+//! servers and point a [`Browser`] at them.
+
+mod browser;
+mod encoding;
+mod response;
+
+pub use browser::{get_with, Browser};
+pub use encoding::{
+    b64url, b64url_decode, encode_uri_component, form_encode, hidden_input, http_date, iso_date,
+    now,
+};
+pub use response::{assert_cookie_attrs, cookie_attr, raw_request, RawResp, Resp};
+
+use authgate_core::{TokenCodec, TokenFormat};
+
+/// The session cookie's name (http; `__Secure-` prefixed on https).
+pub const SESSION: &str = "authjs.session-token";
+/// The CSRF cookie's name (http; `__Host-` prefixed on https).
+pub const CSRF: &str = "authjs.csrf-token";
+/// The callback URL cookie's name (http; `__Secure-` prefixed on https).
+pub const CALLBACK_URL: &str = "authjs.callback-url";
+/// The default base path of the auth routes.
+pub const DEFAULT_BASE_PATH: &str = "/auth";
+/// The default id of the credentials provider.
+pub const CREDENTIALS: &str = "credentials";
+
+/// An Auth.js v5 codec for some secrets and a cookie name (the HKDF salt).
+pub fn codec_for(secrets: &[&str], salt: &str) -> TokenCodec {
+    TokenCodec::new(TokenFormat::AuthJsV5, secrets, salt).expect("codec")
+}
