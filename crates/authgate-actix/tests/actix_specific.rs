@@ -719,3 +719,65 @@ async fn the_apps_own_cookies_coexist_with_the_refreshed_session_cookie() {
     assert_eq!(set.len(), 1, "{set:?}");
     assert!(set[0].starts_with("visited=yes"), "{set:?}");
 }
+
+fn guard_mode_routes(cfg: &mut web::ServiceConfig) {
+    use authgate_actix::GuardMode;
+    cfg.service(
+        web::resource("/page")
+            .wrap(require_auth().mode(GuardMode::Redirect))
+            .get(|| async { "page" }),
+    )
+    .service(
+        web::resource("/api")
+            .wrap(require_auth().mode(GuardMode::Unauthorized))
+            .get(|| async { "api" }),
+    )
+    .service(
+        web::resource("/auto")
+            .wrap(require_auth())
+            .get(|| async { "auto" }),
+    );
+}
+
+#[actix_web::test]
+async fn guard_modes_answer_as_asked_whatever_the_accept_header() {
+    let server = serve(guard_mode_routes).await;
+    let base = &server.base;
+    let to_sign_in = |path: &str| {
+        format!(
+            "{base}/auth/signin?callbackUrl={}",
+            form_encode(&format!("{base}{path}"))
+        )
+    };
+    for accept in [None, Some("text/html"), Some("application/json")] {
+        let res = get_with(base, "/page", None, accept).await;
+        assert_eq!(res.status, 302, "page, accept {accept:?}");
+        assert_eq!(res.location(), Some(to_sign_in("/page").as_str()));
+        let res = get_with(base, "/api", None, accept).await;
+        assert_eq!(res.status, 401, "api, accept {accept:?}");
+        assert_eq!(res.body, r#"{"error":"Unauthorized"}"#);
+        let res = get_with(base, "/auto", None, accept).await;
+        let expected = if accept == Some("text/html") {
+            302
+        } else {
+            401
+        };
+        assert_eq!(res.status, expected, "auto, accept {accept:?}");
+    }
+    let seven = sign_in(base, "seven").await;
+    for path in ["/page", "/api", "/auto"] {
+        let res = get_with(base, path, Some(&seven), None).await;
+        assert_eq!((res.status, res.body.as_str()), (200, &path[1..]), "{path}");
+    }
+}
+
+#[test]
+fn rejections_are_errors_with_messages() {
+    use authgate_actix::AuthRejection;
+    let err: Box<dyn std::error::Error> = Box::new(AuthRejection::NotMounted);
+    assert_eq!(
+        err.to_string(),
+        "session extractor used on a route without AuthMiddleware"
+    );
+    assert_eq!(AuthRejection::Unauthorized.to_string(), "no session");
+}

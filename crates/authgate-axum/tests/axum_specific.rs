@@ -191,3 +191,62 @@ async fn session_is_decoded_lazily_and_once() {
         "three extractors, one decode"
     );
 }
+
+#[tokio::test]
+async fn guard_modes_answer_as_asked_whatever_the_accept_header() {
+    use authgate_axum::{require_auth, GuardMode};
+    let (base, _) = serve(|auth| {
+        Router::new()
+            .route(
+                "/page",
+                get(|| async { "page" }).route_layer(require_auth().mode(GuardMode::Redirect)),
+            )
+            .route(
+                "/api",
+                get(|| async { "api" }).route_layer(require_auth().mode(GuardMode::Unauthorized)),
+            )
+            .route(
+                "/auto",
+                get(|| async { "auto" }).route_layer(require_auth()),
+            )
+            .layer(AuthLayer::new(auth))
+    })
+    .await;
+    let to_sign_in = |path: &str| {
+        format!(
+            "{base}/auth/signin?callbackUrl={}",
+            authgate_test_support::form_encode(&format!("{base}{path}"))
+        )
+    };
+    for accept in [None, Some("text/html"), Some("application/json")] {
+        let res = get_with(&base, "/page", None, accept).await;
+        assert_eq!(res.status, 302, "page, accept {accept:?}");
+        assert_eq!(res.location(), Some(to_sign_in("/page").as_str()));
+        let res = get_with(&base, "/api", None, accept).await;
+        assert_eq!(res.status, 401, "api, accept {accept:?}");
+        assert_eq!(res.body, r#"{"error":"Unauthorized"}"#);
+        let res = get_with(&base, "/auto", None, accept).await;
+        let expected = if accept == Some("text/html") {
+            302
+        } else {
+            401
+        };
+        assert_eq!(res.status, expected, "auto, accept {accept:?}");
+    }
+    let cookie = sign_in(&base).await;
+    for path in ["/page", "/api", "/auto"] {
+        let res = get_with(&base, path, Some(&cookie), None).await;
+        assert_eq!((res.status, res.body.as_str()), (200, &path[1..]), "{path}");
+    }
+}
+
+#[test]
+fn rejections_are_errors_with_messages() {
+    use authgate_axum::AuthRejection;
+    let err: Box<dyn std::error::Error> = Box::new(AuthRejection::NotMounted);
+    assert_eq!(
+        err.to_string(),
+        "session extractor used on a route without AuthLayer"
+    );
+    assert_eq!(AuthRejection::Unauthorized.to_string(), "no session");
+}
