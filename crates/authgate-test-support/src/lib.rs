@@ -8,6 +8,7 @@
 
 mod browser;
 mod encoding;
+mod guards;
 mod response;
 
 pub use browser::{get_with, Browser};
@@ -15,6 +16,7 @@ pub use encoding::{
     b64url, b64url_decode, encode_uri_component, form_encode, hidden_input, http_date, iso_date,
     now,
 };
+pub use guards::assert_guard_modes;
 pub use response::{assert_cookie_attrs, cookie_attr, raw_request, RawResp, Resp};
 
 use authgate_core::{TokenCodec, TokenFormat};
