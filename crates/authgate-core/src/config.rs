@@ -92,9 +92,12 @@ pub struct AuthConfig {
     pub(crate) format: TokenFormat,
     pub(crate) max_body_bytes: usize,
     pub(crate) token_cache_capacity: usize,
+    pub(crate) http_timeout: Duration,
     /// Session codecs and cookie names, `[http, https]`.
     pub(crate) codecs: [TokenCodec; 2],
     pub(crate) names: [CookieNames; 2],
+    /// Check-cookie codecs (`[state, pkce, nonce]`), `[http, https]`.
+    pub(crate) check_codecs: [[TokenCodec; 3]; 2],
     pub(crate) csrf: CsrfGuard,
 }
 
@@ -223,6 +226,16 @@ impl AuthConfig {
         self.max_body_bytes
     }
 
+    /// The codec of a check cookie (`state`, PKCE, `nonce`) for a scheme.
+    pub(crate) fn check_codec(&self, secure: bool, check: crate::Check) -> &TokenCodec {
+        let i = match check {
+            crate::Check::State => 0,
+            crate::Check::Pkce => 1,
+            crate::Check::Nonce => 2,
+        };
+        &self.check_codecs[usize::from(secure)][i]
+    }
+
     /// The message the app registered for an error code, if it is on the allow-list.
     pub fn error_message(&self, code: &str) -> Option<&str> {
         self.error_codes
@@ -251,6 +264,7 @@ pub struct AuthConfigBuilder {
     format: TokenFormat,
     max_body_bytes: usize,
     token_cache_capacity: usize,
+    http_timeout: Duration,
     env_error: Option<String>,
 }
 
@@ -284,6 +298,8 @@ impl Default for AuthConfigBuilder {
             max_body_bytes: 64 * 1024,
             // Verified tokens cached by exact cookie value; bounded.
             token_cache_capacity: 10_000,
+            // Calls to providers (discovery, JWKS, token, userinfo) never hang a sign-in.
+            http_timeout: Duration::from_secs(10),
             env_error: None,
         }
     }
@@ -433,6 +449,13 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// The total timeout of each call to a provider (discovery, JWKS, token,
+    /// userinfo); default 10 s.
+    pub fn http_timeout(mut self, timeout: Duration) -> Self {
+        self.http_timeout = timeout;
+        self
+    }
+
     /// How many verified tokens to keep decoded (default 10 000; 0 turns it off).
     pub fn token_cache_capacity(mut self, entries: usize) -> Self {
         self.token_cache_capacity = entries;
@@ -468,6 +491,14 @@ impl AuthConfigBuilder {
             TokenCodec::new(self.format, &self.secrets, salt)
         };
         let codecs = [codec(&names[0])?, codec(&names[1])?];
+        let check_codecs = |n: &CookieNames| -> Result<[TokenCodec; 3], Error> {
+            Ok([
+                TokenCodec::new(self.format, &self.secrets, &n.state)?,
+                TokenCodec::new(self.format, &self.secrets, &n.pkce)?,
+                TokenCodec::new(self.format, &self.secrets, &n.nonce)?,
+            ])
+        };
+        let check_codecs = [check_codecs(&names[0])?, check_codecs(&names[1])?];
         Ok(AuthConfig {
             csrf: CsrfGuard::new(&self.secrets),
             secrets: self.secrets,
@@ -486,8 +517,10 @@ impl AuthConfigBuilder {
             format: self.format,
             max_body_bytes: self.max_body_bytes,
             token_cache_capacity: self.token_cache_capacity,
+            http_timeout: self.http_timeout,
             codecs,
             names,
+            check_codecs,
         })
     }
 }
@@ -577,6 +610,10 @@ fn validate_providers(providers: &[Provider]) -> Result<(), Error> {
         }
         if providers[..i].iter().any(|q| q.id() == id) {
             return invalid(format!("two providers have the id {id:?}"));
+        }
+        if let Provider::OAuth(o) = p {
+            o.validate()
+                .map_err(|m| Error::Config(format!("{}: {m}", ErrorCode::InvalidEndpoints)))?;
         }
     }
     Ok(())

@@ -33,6 +33,12 @@ pub struct CookieNames {
     pub csrf_token: String,
     /// The last validated callback URL (`authjs.callback-url`).
     pub callback_url: String,
+    /// The OAuth `state` check (`authjs.state`).
+    pub state: String,
+    /// The PKCE code verifier (`authjs.pkce.code_verifier`).
+    pub pkce: String,
+    /// The OIDC `nonce` check (`authjs.nonce`).
+    pub nonce: String,
 }
 
 impl CookieNames {
@@ -48,6 +54,9 @@ impl CookieNames {
             session_token: format!("{sec}{prefix}.session-token"),
             csrf_token: format!("{host}{prefix}.csrf-token"),
             callback_url: format!("{sec}{prefix}.callback-url"),
+            state: format!("{sec}{prefix}.state"),
+            pkce: format!("{sec}{prefix}.pkce.code_verifier"),
+            nonce: format!("{sec}{prefix}.nonce"),
         }
     }
 }
@@ -142,6 +151,19 @@ pub(crate) struct CookieAttrs {
     pub(crate) secure: bool,
 }
 
+impl CookieAttrs {
+    /// `SameSite=Lax`, except for the check cookies of a provider that posts its answer
+    /// cross-site (`form_post`): `SameSite=None`, which browsers accept only with
+    /// `Secure`, so only on https.
+    fn same_site(self, cross_site: bool) -> SameSite {
+        if cross_site && self.secure {
+            SameSite::None
+        } else {
+            SameSite::Lax
+        }
+    }
+}
+
 /// Builds a `Set-Cookie` value: `HttpOnly; SameSite=Lax; Path=/`, `Secure` on https,
 /// the value percent-encoded as Auth.js does.
 pub(crate) fn set_cookie(
@@ -150,10 +172,22 @@ pub(crate) fn set_cookie(
     attrs: CookieAttrs,
     expires: Option<OffsetDateTime>,
 ) -> HeaderValue {
+    set_cookie_with(name, value, attrs, expires, false)
+}
+
+/// As [`set_cookie`]; `cross_site` makes it `SameSite=None` on https (check cookies of a
+/// `form_post` provider).
+pub(crate) fn set_cookie_with(
+    name: &str,
+    value: &str,
+    attrs: CookieAttrs,
+    expires: Option<OffsetDateTime>,
+    cross_site: bool,
+) -> HeaderValue {
     let encoded = utf8_percent_encode(value, URI_COMPONENT).to_string();
     let mut cookie = Cookie::build((name, encoded))
         .http_only(true)
-        .same_site(SameSite::Lax)
+        .same_site(attrs.same_site(cross_site))
         .path("/")
         .secure(attrs.secure)
         .build();
@@ -165,9 +199,14 @@ pub(crate) fn set_cookie(
 
 /// A `Set-Cookie` value that deletes `name` (empty value, `Max-Age=0`).
 pub(crate) fn clear_cookie(name: &str, attrs: CookieAttrs) -> HeaderValue {
+    clear_cookie_with(name, attrs, false)
+}
+
+/// As [`clear_cookie`], with the `SameSite` of [`set_cookie_with`].
+pub(crate) fn clear_cookie_with(name: &str, attrs: CookieAttrs, cross_site: bool) -> HeaderValue {
     let cookie = Cookie::build((name, ""))
         .http_only(true)
-        .same_site(SameSite::Lax)
+        .same_site(attrs.same_site(cross_site))
         .path("/")
         .secure(attrs.secure)
         .max_age(time::Duration::ZERO)

@@ -73,7 +73,11 @@ pub use error::Error;
 pub use error_code::{ErrorCode, ErrorPage};
 pub use events::{Events, NoEvents, SessionEvent, SignInEvent, SignOutEvent};
 pub use http;
-pub use providers::{AuthorizeRequest, CredentialField, Credentials, Provider};
+pub use providers::presets;
+pub use providers::{
+    AuthorizeRequest, Check, ClientAuth, CredentialField, Credentials, OAuth, OAuthKind, Provider,
+    TokenSet, UserinfoRequest,
+};
 pub use redirect::default_redirect;
 pub use session::{Session, SessionUser};
 pub use token::{Token, TokenCodec, TokenFormat, CLOCK_TOLERANCE_SECS};

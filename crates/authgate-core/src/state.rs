@@ -3,18 +3,37 @@
 
 use http::{HeaderMap, Uri};
 
-use crate::{origin::Origin, token::cache::TokenCache, AuthConfig, Provider};
+use crate::{
+    origin::Origin,
+    providers::oauth::{client::http_client, oidc::OidcCache},
+    token::cache::TokenCache,
+    AuthConfig, Provider,
+};
 
 /// The engine's shared state.
 pub(crate) struct State {
     pub(crate) config: AuthConfig,
     pub(crate) tokens: TokenCache,
+    /// The one HTTP client for providers (no redirects, timeouts).
+    pub(crate) http: reqwest::Client,
+    /// OIDC discovery documents and key sets.
+    pub(crate) oidc: OidcCache,
 }
 
 impl State {
     pub(crate) fn new(config: AuthConfig) -> Self {
         let tokens = TokenCache::new(config.token_cache_capacity);
-        Self { config, tokens }
+        let http = http_client(config.http_timeout).unwrap_or_else(|err| {
+            // Building a rustls client only fails without a usable TLS backend.
+            tracing::error!(error = %err, "falling back to the default HTTP client");
+            reqwest::Client::new()
+        });
+        Self {
+            config,
+            tokens,
+            http,
+            oidc: OidcCache::default(),
+        }
     }
 
     /// The provider with this id.

@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 
 use authgate::{
-    Auth, AuthConfig, AuthConfigBuilder, Credentials, Error, SignInDecision, Token, Trigger, User,
+    presets, Auth, AuthConfig, AuthConfigBuilder, Credentials, Error, OAuth, SignInDecision, Token,
+    Trigger, User,
 };
 use subtle::ConstantTimeEq;
 
@@ -150,9 +151,10 @@ pub fn auth(secret: &str, url: &str) -> Result<Auth, Error> {
     ))
 }
 
-/// The demo's environment: `PORT`, `AUTH_SECRET`, `AUTH_URL`,
-/// `AUTH_STRATEGY`.
-#[derive(Clone, Debug)]
+/// The demo's environment: `PORT`, `AUTH_SECRET`, `AUTH_URL`, `AUTH_STRATEGY`, and the
+/// optional OAuth providers (`OIDC_ISSUER`, `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`;
+/// `GITHUB_ID`, `GITHUB_SECRET`).
+#[derive(Clone)]
 pub struct Settings {
     /// Port to listen on (127.0.0.1); default 3000.
     pub port: u16,
@@ -160,6 +162,44 @@ pub struct Settings {
     pub secret: String,
     /// The canonical URL; default `http://localhost:$PORT`.
     pub url: String,
+    /// The `oidc` provider: issuer, client id, client secret.
+    pub oidc: Option<(String, String, String)>,
+    /// The `github` provider: client id, client secret.
+    pub github: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("port", &self.port)
+            .field("url", &self.url)
+            .field(
+                "oidc",
+                &self.oidc.as_ref().map(|(issuer, id, _)| (issuer, id)),
+            )
+            .field("github", &self.github.as_ref().map(|(id, _)| id))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The demo's OAuth providers: `oidc` (a generic OIDC provider whose profile is the ID
+/// token merged with userinfo) and `github` (the GitHub preset), when configured.
+pub fn oauth_providers(
+    mut base: AuthConfigBuilder,
+    oidc: Option<(&str, &str, &str)>,
+    github: Option<(&str, &str)>,
+) -> AuthConfigBuilder {
+    if let Some((issuer, id, secret)) = oidc {
+        base = base.provider(
+            OAuth::oidc("oidc", "OpenID Connect", issuer)
+                .client_id(id)
+                .client_secret(secret),
+        );
+    }
+    if let Some((id, secret)) = github {
+        base = base.provider(presets::github(id, secret));
+    }
+    base
 }
 
 impl Settings {
@@ -187,17 +227,45 @@ impl Settings {
             }
             Some(other) => return Err(format!("AUTH_STRATEGY must be jwt or database, not {other:?}")),
         }
-        for unused in ["OIDC_ISSUER", "GITHUB_ID", "DATABASE_URL"] {
-            if env(unused).is_some() {
-                tracing::warn!("{unused} is set but OAuth/OIDC providers and databases are not built yet; ignored");
-            }
+        if env("DATABASE_URL").is_some() {
+            tracing::warn!("DATABASE_URL is set but database adapters are not built yet; ignored");
         }
-        Ok(Self { port, secret, url })
+        let oidc = match (env("OIDC_ISSUER"), env("OIDC_CLIENT_ID")) {
+            (Some(issuer), Some(id)) => {
+                Some((issuer, id, env("OIDC_CLIENT_SECRET").unwrap_or_default()))
+            }
+            (None, None) => None,
+            _ => return Err("OIDC_ISSUER and OIDC_CLIENT_ID go together".into()),
+        };
+        let github = match (env("GITHUB_ID"), env("GITHUB_SECRET")) {
+            (Some(id), Some(secret)) => Some((id, secret)),
+            (None, None) => None,
+            _ => return Err("GITHUB_ID and GITHUB_SECRET go together".into()),
+        };
+        Ok(Self {
+            port,
+            secret,
+            url,
+            oidc,
+            github,
+        })
     }
 
     /// The demo engine for these settings.
     pub fn auth(&self) -> Result<Auth, String> {
-        auth(&self.secret, &self.url).map_err(|e| e.to_string())
+        let base = configure(AuthConfig::builder().secret(&self.secret).url(&self.url));
+        let oidc = self
+            .oidc
+            .as_ref()
+            .map(|(issuer, id, secret)| (issuer.as_str(), id.as_str(), secret.as_str()));
+        let github = self
+            .github
+            .as_ref()
+            .map(|(id, s)| (id.as_str(), s.as_str()));
+        let config = oauth_providers(base, oidc, github)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Auth::new(config))
     }
 }
 

@@ -35,6 +35,21 @@ pub(crate) fn sign_in(ctx: &PageContext<'_>, error: Option<&str>, code: Option<&
         }
         first = false;
         match provider {
+            Provider::OAuth(o) => {
+                let _ = writeln!(
+                    body,
+                    r#"<form action="{base}/signin/{id}" method="POST">
+<input type="hidden" name="csrfToken" value="{csrf}">
+<input type="hidden" name="callbackUrl" value="{cb}">
+<button type="submit">Sign in with {name}</button>
+</form>"#,
+                    base = escape(ctx.base_url),
+                    id = escape(o.provider_id()),
+                    csrf = escape(ctx.csrf_token),
+                    cb = escape(ctx.callback_url),
+                    name = escape(provider.name()),
+                );
+            }
             Provider::Credentials(c) => {
                 let _ = writeln!(
                     body,

@@ -1,9 +1,12 @@
-//! Sign-in providers: one file per kind of provider. Today: credentials; OAuth/OIDC
-//! (with presets) and email join [`Provider`] as further variants, each in its own file.
+//! Sign-in providers: one file (or folder) per kind of provider: `credentials.rs`,
+//! `oauth/` (OAuth 2 and OpenID Connect); presets and email join them.
 
 mod credentials;
+pub(crate) mod oauth;
+pub mod presets;
 
 pub use credentials::{AuthorizeRequest, CredentialField, Credentials};
+pub use oauth::{Check, ClientAuth, OAuth, OAuthKind, TokenSet, UserinfoRequest};
 
 /// A sign-in provider.
 #[derive(Clone, Debug)]
@@ -11,6 +14,8 @@ pub use credentials::{AuthorizeRequest, CredentialField, Credentials};
 pub enum Provider {
     /// Username/password (or any fields) checked by the app.
     Credentials(Credentials),
+    /// An OAuth 2 or OpenID Connect provider.
+    OAuth(OAuth),
 }
 
 impl Provider {
@@ -18,6 +23,7 @@ impl Provider {
     pub fn id(&self) -> &str {
         match self {
             Self::Credentials(c) => c.provider_id(),
+            Self::OAuth(o) => o.provider_id(),
         }
     }
 
@@ -25,6 +31,7 @@ impl Provider {
     pub fn name(&self) -> &str {
         match self {
             Self::Credentials(c) => c.display_name(),
+            Self::OAuth(o) => o.display_name(),
         }
     }
 
@@ -32,6 +39,10 @@ impl Provider {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Credentials(_) => "credentials",
+            Self::OAuth(o) => match o.kind() {
+                OAuthKind::OAuth => "oauth",
+                OAuthKind::Oidc => "oidc",
+            },
         }
     }
 }
@@ -39,5 +50,11 @@ impl Provider {
 impl From<Credentials> for Provider {
     fn from(c: Credentials) -> Self {
         Self::Credentials(c)
+    }
+}
+
+impl From<OAuth> for Provider {
+    fn from(o: OAuth) -> Self {
+        Self::OAuth(o)
     }
 }

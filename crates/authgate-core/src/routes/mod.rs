@@ -5,7 +5,7 @@
 //! | `GET /providers` | `providers.rs` |
 //! | `GET /csrf` | `csrf.rs` |
 //! | `GET`, `POST /session` | `session.rs` |
-//! | `GET /signin`, `POST /signin/:provider` | `signin.rs` |
+//! | `GET /signin`, `POST /signin/:provider` | `signin/` (one file per kind of provider) |
 //! | `GET`, `POST /callback/:provider` | `callback/` (one file per kind of provider) |
 //! | `GET`, `POST /signout` | `signout.rs` |
 //! | `GET /error`, `GET /verify-request` | `pages.rs` |
@@ -94,7 +94,7 @@ pub(crate) async fn handle(state: &State, req: Request<Bytes>) -> Response<Bytes
         (Action::Session, false, None) => session::get(ctx).await,
         (Action::Session, true, None) => session::update(ctx).await,
         (Action::SignIn, false, None) => signin::page(ctx),
-        (Action::SignIn, true, provider) => signin::start(ctx, provider),
+        (Action::SignIn, true, provider) => signin::start(ctx, provider).await,
         (Action::Callback, _, Some(id)) => callback::handle(ctx, id, is_post).await,
         (Action::SignOut, false, None) => signout::page(ctx),
         (Action::SignOut, true, None) => signout::sign_out(ctx).await,

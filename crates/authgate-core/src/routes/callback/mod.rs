@@ -1,7 +1,9 @@
 //! `GET` and `POST /callback/:provider`: where a provider's flow comes back, one file per
-//! kind of provider. Today: `credentials.rs` (`POST` only).
+//! kind of provider: `credentials.rs` (`POST`), `oauth.rs` (`GET`, and `POST` for
+//! `form_post`).
 
 mod credentials;
+mod oauth;
 
 use bytes::Bytes;
 use http::Response;
@@ -15,6 +17,7 @@ pub(super) async fn handle(ctx: RouteCtx<'_>, id: &str, is_post: bool) -> Respon
         (Some(Provider::Credentials(provider)), true) => {
             credentials::callback(ctx, provider.clone()).await
         }
+        (Some(Provider::OAuth(provider)), _) => oauth::callback(ctx, provider, is_post).await,
         (Some(_), false) => {
             tracing::warn!("InvalidProvider: GET callback is not supported for this provider");
             ctx.fail(ErrorCode::InvalidProvider)

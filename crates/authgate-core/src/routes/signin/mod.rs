@@ -1,5 +1,8 @@
 //! `GET /signin` (the built-in page, or a redirect to the custom one) and
-//! `POST /signin/:provider` (starts a provider's flow; CSRF checked).
+//! `POST /signin/:provider` (starts a provider's flow; CSRF checked), one file per kind
+//! of provider that has a start: `oauth.rs`.
+
+mod oauth;
 
 use bytes::Bytes;
 use http::{Response, StatusCode};
@@ -8,7 +11,7 @@ use crate::{
     context::RouteCtx,
     pages,
     respond::{html, with_query},
-    ErrorCode, ErrorPage,
+    ErrorCode, ErrorPage, Provider,
 };
 
 /// `GET /signin`.
@@ -27,19 +30,22 @@ pub(super) fn page(ctx: RouteCtx<'_>) -> Response<Bytes> {
     html(StatusCode::OK, page, ctx.set_cookies)
 }
 
-/// `POST /signin` and `POST /signin/:provider`. Credentials (and no provider) go to the
-/// sign-in page, as Auth.js; OAuth and email start their flows here once they exist.
-pub(super) fn start(ctx: RouteCtx<'_>, provider: Option<&str>) -> Response<Bytes> {
+/// `POST /signin` and `POST /signin/:provider`. OAuth providers start their flow;
+/// credentials (and no provider) go to the sign-in page, as Auth.js.
+pub(super) async fn start(ctx: RouteCtx<'_>, provider: Option<&str>) -> Response<Bytes> {
     if !ctx.csrf_verified {
         tracing::warn!("MissingCSRF: sign-in refused");
         return ctx.fail(ErrorCode::MissingCsrf);
     }
-    if let Some(id) = provider {
-        if ctx.state.provider(id).is_none() {
+    match provider.map(|id| (id, ctx.state.provider(id))) {
+        Some((id, None)) => {
             tracing::warn!(provider = id, "InvalidProvider: unknown provider");
-            return ctx.fail(ErrorCode::InvalidProvider);
+            ctx.fail(ErrorCode::InvalidProvider)
+        }
+        Some((_, Some(Provider::OAuth(p)))) => oauth::start(ctx, p).await,
+        Some((_, Some(Provider::Credentials(_)))) | None => {
+            let target = format!("{}/signin", ctx.base_url);
+            ctx.redirect(&target)
         }
     }
-    let target = format!("{}/signin", ctx.base_url);
-    ctx.redirect(&target)
 }

@@ -1,0 +1,115 @@
+//! The check cookies (`state`, PKCE code verifier, `nonce`): encrypted as Auth.js does
+//! (a JWE whose key salt is the cookie name), valid 15 minutes, bound to the provider
+//! that started the sign-in, and cleared by the callback whatever its outcome.
+
+use http::HeaderValue;
+use serde_json::{Map, Value};
+use subtle::ConstantTimeEq;
+
+use super::Check;
+use crate::{
+    cookies::{clear_cookie_with, set_cookie_with, CookieAttrs, CookieNames, RequestCookies},
+    Error, ErrorCode, TokenCodec,
+};
+
+/// How long a check cookie lives (Auth.js: 15 minutes).
+pub(crate) const CHECK_MAX_AGE_SECS: i64 = 15 * 60;
+
+/// The cookie name of a check.
+pub(crate) fn cookie_name(names: &CookieNames, check: Check) -> &str {
+    match check {
+        Check::State => &names.state,
+        Check::Pkce => &names.pkce,
+        Check::Nonce => &names.nonce,
+    }
+}
+
+/// The `Set-Cookie` for a check value, encrypted with `codec` (the check's own).
+pub(crate) fn issue(
+    codec: &TokenCodec,
+    name: &str,
+    provider: &str,
+    value: &str,
+    attrs: CookieAttrs,
+    cross_site: bool,
+) -> Result<HeaderValue, Error> {
+    let now = crate::time_now();
+    let mut claims = Map::new();
+    claims.insert("value".into(), Value::String(value.to_owned()));
+    claims.insert("provider".into(), Value::String(provider.to_owned()));
+    claims.insert("iat".into(), now.into());
+    claims.insert("exp".into(), (now + CHECK_MAX_AGE_SECS).into());
+    let jwe = codec.encode(&claims)?;
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::seconds(CHECK_MAX_AGE_SECS);
+    Ok(set_cookie_with(
+        name,
+        &jwe,
+        attrs,
+        Some(expires),
+        cross_site,
+    ))
+}
+
+/// The value of a check cookie, if it is present, decrypts, has not expired and was
+/// minted for `provider`; otherwise `InvalidCheck` with the cause.
+pub(crate) fn read(
+    codec: &TokenCodec,
+    cookies: &RequestCookies<'_>,
+    name: &str,
+    provider: &str,
+) -> Result<String, Error> {
+    let invalid = |why: &str| Error::auth(ErrorCode::InvalidCheck, format!("{name}: {why}"));
+    let raw = cookies.get(name).ok_or_else(|| invalid("cookie missing"))?;
+    let claims = codec
+        .decode(raw)
+        .map_err(|e| invalid(&format!("cookie rejected ({e})")))?;
+    let minted_for = claims.get("provider").and_then(Value::as_str);
+    if minted_for != Some(provider) {
+        return Err(invalid("cookie minted for another provider"));
+    }
+    claims
+        .get("value")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| invalid("cookie has no value"))
+}
+
+/// Checks the `state` the provider echoed against its cookie, in constant time.
+pub(crate) fn verify_state(
+    codec: &TokenCodec,
+    cookies: &RequestCookies<'_>,
+    name: &str,
+    provider: &str,
+    echoed: Option<&str>,
+) -> Result<(), Error> {
+    let expected = read(codec, cookies, name, provider)?;
+    let echoed = echoed.ok_or_else(|| {
+        Error::auth(
+            ErrorCode::InvalidCheck,
+            "the provider sent no state parameter",
+        )
+    })?;
+    if bool::from(expected.as_bytes().ct_eq(echoed.as_bytes())) {
+        Ok(())
+    } else {
+        Err(Error::auth(
+            ErrorCode::InvalidCheck,
+            "state does not match its cookie",
+        ))
+    }
+}
+
+/// `Set-Cookie` headers clearing every check cookie the request carries (single use).
+pub(crate) fn clear_all(
+    names: &CookieNames,
+    cookies: &RequestCookies<'_>,
+    attrs: CookieAttrs,
+    cross_site: bool,
+) -> Vec<HeaderValue> {
+    [Check::State, Check::Pkce, Check::Nonce]
+        .into_iter()
+        .map(|check| cookie_name(names, check))
+        .filter(|name| cookies.get(name).is_some())
+        .map(|name| clear_cookie_with(name, attrs, cross_site))
+        .collect()
+}
