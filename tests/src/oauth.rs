@@ -32,7 +32,12 @@ impl OAuthDance {
 /// Signs in with an OAuth provider: posts the sign-in form (CSRF token, `callbackUrl`,
 /// and `query` appended to the action, e.g. `?prompt=login`), follows the redirect to
 /// the provider, and brings its answer back to the callback.
-pub async fn oauth_sign_in(b: &Browser, provider: &str, callback_url: &str, query: &str) -> OAuthDance {
+pub async fn oauth_sign_in(
+    b: &Browser,
+    provider: &str,
+    callback_url: &str,
+    query: &str,
+) -> OAuthDance {
     let csrf = b.csrf().await;
     let start = b
         .post_form(
@@ -40,9 +45,16 @@ pub async fn oauth_sign_in(b: &Browser, provider: &str, callback_url: &str, quer
             &[("csrfToken", &csrf), ("callbackUrl", callback_url)],
         )
         .await;
-    let Some(to_provider) = start.location().filter(|l| !l.starts_with(b.base())).map(str::to_owned)
+    let Some(to_provider) = start
+        .location()
+        .filter(|l| !l.starts_with(b.base()))
+        .map(str::to_owned)
     else {
-        return OAuthDance { start, authorize: None, callback: None };
+        return OAuthDance {
+            start,
+            authorize: None,
+            callback: None,
+        };
     };
     let authorize = b.send(b.bare(Method::GET, &to_provider)).await;
     let callback = match (authorize.status, authorize.location()) {
@@ -50,7 +62,11 @@ pub async fn oauth_sign_in(b: &Browser, provider: &str, callback_url: &str, quer
         (200, _) => Some(submit_form_post(b, &authorize.body).await),
         _ => None,
     };
-    OAuthDance { start, authorize: Some(authorize), callback }
+    OAuthDance {
+        start,
+        authorize: Some(authorize),
+        callback,
+    }
 }
 
 /// Submits a provider's `form_post` page (its form's action, hidden `code` and `state`).

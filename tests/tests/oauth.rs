@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use authgate::{presets, AuthConfigBuilder, OAuth};
 use authgate_tests::{
-    assert_cookie_attrs, decode_token, oauth_sign_in, spawn_with, suite, Browser,
-    Framework, IdpUser, Misbehaviour, MockIdp, OAuthDance, Resp, Server, SESSION,
+    assert_cookie_attrs, decode_token, oauth_sign_in, spawn_with, suite, Browser, Framework,
+    IdpUser, Misbehaviour, MockIdp, OAuthDance, Resp, Server, SESSION,
 };
 use reqwest::Method;
 use serde_json::Value;
@@ -21,9 +21,17 @@ async fn serve(
     idp: &MockIdp,
     tweak: impl FnOnce(AuthConfigBuilder) -> AuthConfigBuilder,
 ) -> Server {
-    let (issuer, id, secret) = (idp.issuer().to_owned(), idp.client_id(), idp.client_secret());
+    let (issuer, id, secret) = (
+        idp.issuer().to_owned(),
+        idp.client_id(),
+        idp.client_secret(),
+    );
     spawn_with(fw, move |b| {
-        tweak(authgate_demo::oauth_providers(b, Some((&issuer, id, secret)), None))
+        tweak(authgate_demo::oauth_providers(
+            b,
+            Some((&issuer, id, secret)),
+            None,
+        ))
     })
     .await
 }
@@ -96,11 +104,17 @@ async fn the_authorization_request_carries_the_checks_and_params(fw: Framework) 
     let start = &dance.start;
     assert_eq!(start.status, 302);
     let to = start.location().expect("location");
-    assert!(to.starts_with(&format!("{}/authorize?", idp.origin())), "{to}");
+    assert!(
+        to.starts_with(&format!("{}/authorize?", idp.origin())),
+        "{to}"
+    );
     let params = idp.last_authorize().expect("the provider saw the request");
     assert_eq!(params["response_type"], "code");
     assert_eq!(params["client_id"], idp.client_id());
-    assert_eq!(params["redirect_uri"], format!("{}/auth/callback/oidc", server.base));
+    assert_eq!(
+        params["redirect_uri"],
+        format!("{}/auth/callback/oidc", server.base)
+    );
     assert_eq!(params["scope"], "openid profile email");
     assert_eq!(params["code_challenge_method"], "S256");
     assert_eq!(params["code_challenge"].len(), 43);
@@ -111,11 +125,16 @@ async fn the_authorization_request_carries_the_checks_and_params(fw: Framework) 
     assert!(params["state"].len() >= 32);
     // The three check cookies: encrypted, HttpOnly, Lax, 15 minutes.
     for name in ["authjs.state", "authjs.pkce.code_verifier", "authjs.nonce"] {
-        let line = start.set_cookie(name).unwrap_or_else(|| panic!("{name} set"));
+        let line = start
+            .set_cookie(name)
+            .unwrap_or_else(|| panic!("{name} set"));
         assert_cookie_attrs(line, false);
         let value = start.cookie_value(name).expect("value");
         assert!(value.split('.').count() == 5, "{name} is a JWE");
-        assert!(!value.contains(&params["state"]), "{name} is not the plain value");
+        assert!(
+            !value.contains(&params["state"]),
+            "{name} is not the plain value"
+        );
         let expires = start.cookie_expires(name).expect("Expires");
         let ttl = expires - authgate_tests::now();
         assert!((880..=905).contains(&ttl), "{name}: {ttl} s");
@@ -123,7 +142,11 @@ async fn the_authorization_request_carries_the_checks_and_params(fw: Framework) 
     // The callback clears all three (single use).
     let callback = dance.callback();
     for name in ["authjs.state", "authjs.pkce.code_verifier", "authjs.nonce"] {
-        assert!(callback.clears(name), "{name} cleared: {:?}", callback.set_cookies());
+        assert!(
+            callback.clears(name),
+            "{name} cleared: {:?}",
+            callback.set_cookies()
+        );
     }
 }
 
@@ -132,7 +155,10 @@ async fn a_minimal_id_token_is_merged_with_userinfo(fw: Framework) {
     idp.set_minimal_id_token(true);
     let server = serve_oidc(fw, &idp).await;
     let b = server.browser();
-    assert_signed_in(&oauth_sign_in(&b, "oidc", "/", "").await, &format!("{}/", server.base));
+    assert_signed_in(
+        &oauth_sign_in(&b, "oidc", "/", "").await,
+        &format!("{}/", server.base),
+    );
     let user = b.get("/api/me").await.json()["user"].clone();
     assert_eq!(user["name"], "Ida Provider");
     assert_eq!(user["email"], "ida@idp.example");
@@ -175,27 +201,48 @@ async fn replayed_tampered_missing_and_foreign_checks_fail(fw: Framework) {
     let b = server.browser();
     let (url, _) = oauth_sign_in_stopped_at_provider(&b, "oidc").await;
     let tampered = url.replace("state=", "state=x");
-    assert_failed(&b.get(&tampered).await, base, "error", "Configuration", "state");
+    assert_failed(
+        &b.get(&tampered).await,
+        base,
+        "error",
+        "Configuration",
+        "state",
+    );
 
     // No check cookies (another browser).
     let b = server.browser();
     let (url, _) = oauth_sign_in_stopped_at_provider(&b, "oidc").await;
     let stranger = server.browser();
-    assert_failed(&stranger.get(&url).await, base, "error", "Configuration", "no cookies");
+    assert_failed(
+        &stranger.get(&url).await,
+        base,
+        "error",
+        "Configuration",
+        "no cookies",
+    );
 
     // A tampered state cookie.
     let b = server.browser();
     let (url, _) = oauth_sign_in_stopped_at_provider(&b, "oidc").await;
     let cookie = b.cookie("authjs.state").expect("state cookie");
     let flipped = if cookie.ends_with('A') { 'B' } else { 'A' };
-    b.set_cookie("authjs.state", &format!("{}{flipped}", &cookie[..cookie.len() - 1]));
+    b.set_cookie(
+        "authjs.state",
+        &format!("{}{flipped}", &cookie[..cookie.len() - 1]),
+    );
     assert_failed(&b.get(&url).await, base, "error", "Configuration", "cookie");
 
     // Cookies minted for provider oidc2 on oidc's callback.
     let b = server.browser();
     let (url, _) = oauth_sign_in_stopped_at_provider(&b, "oidc2").await;
     let foreign = url.replace("/callback/oidc2?", "/callback/oidc?");
-    assert_failed(&b.get(&foreign).await, base, "error", "Configuration", "foreign");
+    assert_failed(
+        &b.get(&foreign).await,
+        base,
+        "error",
+        "Configuration",
+        "foreign",
+    );
     // ... while on its own callback they work.
     let b = server.browser();
     let (url, _) = oauth_sign_in_stopped_at_provider(&b, "oidc2").await;
@@ -204,7 +251,10 @@ async fn replayed_tampered_missing_and_foreign_checks_fail(fw: Framework) {
 
 /// Starts a sign-in and lets the provider answer, but does not follow its redirect back:
 /// the callback URL and the check cookies the browser holds.
-async fn oauth_sign_in_stopped_at_provider(b: &Browser, provider: &str) -> (String, Vec<(String, String)>) {
+async fn oauth_sign_in_stopped_at_provider(
+    b: &Browser,
+    provider: &str,
+) -> (String, Vec<(String, String)>) {
     let csrf = b.csrf().await;
     let start = b
         .post_form(&format!("/auth/signin/{provider}"), &[("csrfToken", &csrf)])
@@ -226,10 +276,18 @@ async fn the_providers_error_goes_to_the_sign_in_page(fw: Framework) {
     let b = server.browser();
     let dance = oauth_sign_in(&b, "oidc", "/", "").await;
     let res = dance.callback();
-    assert_failed(res, &server.base, "signin", "OAuthCallbackError", "access_denied");
+    assert_failed(
+        res,
+        &server.base,
+        "signin",
+        "OAuthCallbackError",
+        "access_denied",
+    );
     assert!(res.clears("authjs.state"));
     let page = b.get(res.location().expect("location")).await;
-    assert!(page.body.contains("Try signing in with a different account."));
+    assert!(page
+        .body
+        .contains("Try signing in with a different account."));
 }
 
 async fn every_provider_fault_fails_the_callback(fw: Framework) {
@@ -252,13 +310,22 @@ async fn every_provider_fault_fails_the_callback(fw: Framework) {
         idp.set_misbehaviour(fault);
         let b = server.browser();
         let dance = oauth_sign_in(&b, "oidc", "/", "").await;
-        assert_failed(dance.callback(), &server.base, "error", "Configuration", &format!("{fault:?}"));
+        assert_failed(
+            dance.callback(),
+            &server.base,
+            "error",
+            "Configuration",
+            &format!("{fault:?}"),
+        );
         assert_eq!(b.get("/api/me").await.status, 401, "{fault:?}");
     }
     // And once the provider behaves again, sign-in works.
     idp.clear_misbehaviour();
     let b = server.browser();
-    assert_signed_in(&oauth_sign_in(&b, "oidc", "/", "").await, &format!("{}/", server.base));
+    assert_signed_in(
+        &oauth_sign_in(&b, "oidc", "/", "").await,
+        &format!("{}/", server.base),
+    );
 }
 
 async fn an_unreachable_issuer_fails_the_start(fw: Framework) {
@@ -266,33 +333,61 @@ async fn an_unreachable_issuer_fails_the_start(fw: Framework) {
     let issuer = format!("http://{}", closed.local_addr().expect("addr"));
     drop(closed);
     let server = spawn_with(fw, move |b| {
-        b.provider(OAuth::oidc("down", "Down", &issuer).client_id("c").client_secret("s"))
-            .http_timeout(Duration::from_secs(2))
+        b.provider(
+            OAuth::oidc("down", "Down", &issuer)
+                .client_id("c")
+                .client_secret("s"),
+        )
+        .http_timeout(Duration::from_secs(2))
     })
     .await;
     let b = server.browser();
     let dance = oauth_sign_in(&b, "down", "/", "").await;
     assert!(dance.authorize.is_none());
-    assert_failed(&dance.start, &server.base, "signin", "Configuration", "issuer down");
-    assert!(dance.start.set_cookie("authjs.state").is_none(), "no check cookies");
+    assert_failed(
+        &dance.start,
+        &server.base,
+        "signin",
+        "Configuration",
+        "issuer down",
+    );
+    assert!(
+        dance.start.set_cookie("authjs.state").is_none(),
+        "no check cookies"
+    );
 }
 
 async fn key_rotation_is_followed_and_refetches_are_rate_limited(fw: Framework) {
     let idp = MockIdp::start().await;
     let server = serve_oidc(fw, &idp).await;
     let ok = format!("{}/", server.base);
-    assert_signed_in(&oauth_sign_in(&server.browser(), "oidc", "/", "").await, &ok);
+    assert_signed_in(
+        &oauth_sign_in(&server.browser(), "oidc", "/", "").await,
+        &ok,
+    );
     assert_eq!(idp.calls().jwks, 1);
-    assert_signed_in(&oauth_sign_in(&server.browser(), "oidc", "/", "").await, &ok);
+    assert_signed_in(
+        &oauth_sign_in(&server.browser(), "oidc", "/", "").await,
+        &ok,
+    );
     assert_eq!(idp.calls().jwks, 1, "the JWKS is cached");
     // The provider rotates right away: the unknown kid refetches the JWKS at once.
     idp.rotate_keys();
-    assert_signed_in(&oauth_sign_in(&server.browser(), "oidc", "/", "").await, &ok);
+    assert_signed_in(
+        &oauth_sign_in(&server.browser(), "oidc", "/", "").await,
+        &ok,
+    );
     assert_eq!(idp.calls().jwks, 2);
     // A second unknown kid within the cooldown does not refetch: that sign-in fails.
     idp.rotate_keys();
     let dance = oauth_sign_in(&server.browser(), "oidc", "/", "").await;
-    assert_failed(dance.callback(), &server.base, "error", "Configuration", "cooldown");
+    assert_failed(
+        dance.callback(),
+        &server.base,
+        "error",
+        "Configuration",
+        "cooldown",
+    );
     assert_eq!(idp.calls().jwks, 2);
     assert_eq!(idp.calls().discovery, 1, "discovery is cached");
 }
@@ -310,7 +405,10 @@ async fn github_preset_with_a_private_email(fw: Framework) {
     assert_eq!(params["code_challenge_method"], "S256");
     assert!(!params.contains_key("nonce"));
     let user = b.get("/api/me").await.json()["user"].clone();
-    assert_eq!(user["email"], "ida@idp.example", "the primary verified email");
+    assert_eq!(
+        user["email"], "ida@idp.example",
+        "the primary verified email"
+    );
     assert_eq!(user["name"], "Ida Provider");
     assert_eq!(user["image"], "https://idp.example/avatars/ida.png");
     let calls = idp.calls();
@@ -318,22 +416,43 @@ async fn github_preset_with_a_private_email(fw: Framework) {
     // An error with HTTP 200 from GitHub's token endpoint fails the callback.
     idp.set_misbehaviour(Misbehaviour::TokenErrorWith200);
     let dance = oauth_sign_in(&server.browser(), "github", "/", "").await;
-    assert_failed(dance.callback(), &server.base, "error", "Configuration", "github 200 error");
+    assert_failed(
+        dance.callback(),
+        &server.base,
+        "error",
+        "Configuration",
+        "github 200 error",
+    );
 }
 
 async fn form_post_providers_post_back(fw: Framework) {
     let idp = MockIdp::start().await;
-    let (issuer, id, secret) = (idp.issuer().to_owned(), idp.client_id(), idp.client_secret());
+    let (issuer, id, secret) = (
+        idp.issuer().to_owned(),
+        idp.client_id(),
+        idp.client_secret(),
+    );
     let server = spawn_with(fw, move |b| {
-        b.provider(OAuth::oidc("apple-like", "Form Post", &issuer).client_id(id).client_secret(secret).form_post())
+        b.provider(
+            OAuth::oidc("apple-like", "Form Post", &issuer)
+                .client_id(id)
+                .client_secret(secret)
+                .form_post(),
+        )
     })
     .await;
     let b = server.browser();
     let dance = oauth_sign_in(&b, "apple-like", "/", "").await;
-    assert_eq!(idp.last_authorize().expect("authorize")["response_mode"], "form_post");
+    assert_eq!(
+        idp.last_authorize().expect("authorize")["response_mode"],
+        "form_post"
+    );
     assert_eq!(dance.authorize.as_ref().map(|r| r.status), Some(200));
     assert_signed_in(&dance, &format!("{}/", server.base));
-    assert_eq!(b.get("/api/me").await.json()["user"]["name"], "Ida Provider");
+    assert_eq!(
+        b.get("/api/me").await.json()["user"]["name"],
+        "Ida Provider"
+    );
 }
 
 async fn providers_and_the_sign_in_page_list_oauth(fw: Framework) {
@@ -352,13 +471,17 @@ async fn providers_and_the_sign_in_page_list_oauth(fw: Framework) {
     let page = b.get("/auth/signin").await;
     for id in ["oidc", "github"] {
         assert!(
-            page.body.contains(&format!(r#"<form action="{base}/auth/signin/{id}" method="POST">"#)),
+            page.body.contains(&format!(
+                r#"<form action="{base}/auth/signin/{id}" method="POST">"#
+            )),
             "{id} button"
         );
     }
     assert!(page.body.contains("Sign in with GitHub"));
     // Without the CSRF token a sign-in does not start.
-    let res = b.post_form("/auth/signin/oidc", &[("callbackUrl", "/")]).await;
+    let res = b
+        .post_form("/auth/signin/oidc", &[("callbackUrl", "/")])
+        .await;
     assert_eq!(
         res.location(),
         Some(format!("{base}/auth/signin?error=MissingCSRF").as_str())
@@ -366,7 +489,10 @@ async fn providers_and_the_sign_in_page_list_oauth(fw: Framework) {
     assert_eq!(idp.calls().authorize, 0);
     // A GET of the start is not a sign-in (Auth.js v5).
     let res = b.get("/auth/signin/oidc").await;
-    assert_eq!(res.location(), Some(format!("{base}/auth/error?error=Configuration").as_str()));
+    assert_eq!(
+        res.location(),
+        Some(format!("{base}/auth/error?error=Configuration").as_str())
+    );
 }
 
 async fn the_jwt_callback_gets_account_and_profile(fw: Framework) {
@@ -388,13 +514,22 @@ async fn the_jwt_callback_gets_account_and_profile(fw: Framework) {
     })
     .await;
     let b = server.browser();
-    assert_signed_in(&oauth_sign_in(&b, "oidc", "/", "").await, &format!("{}/", server.base));
+    assert_signed_in(
+        &oauth_sign_in(&b, "oidc", "/", "").await,
+        &format!("{}/", server.base),
+    );
     let (account, profile, is_new) = seen.lock().expect("lock").clone().expect("jwt ran");
     assert_eq!(account["type"], "oidc");
     assert_eq!(account["provider"], "oidc");
     assert_eq!(account["providerAccountId"], "idp-user-1");
     assert_eq!(account["token_type"], "bearer");
-    for field in ["access_token", "refresh_token", "id_token", "expires_at", "scope"] {
+    for field in [
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "expires_at",
+        "scope",
+    ] {
         assert!(!account[field].is_null(), "account.{field}");
     }
     assert_eq!(profile["sub"], "idp-user-1");

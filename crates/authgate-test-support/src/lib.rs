@@ -5,10 +5,14 @@
 //!
 //! Nothing here knows a web framework or the demo app: the suites bring their own
 //! servers and point a [`Browser`] at them.
+//!
+//! [`idp`] holds [`MockIdp`], a strict OAuth 2 / OpenID Connect provider the OAuth
+//! client is tested against over real HTTP.
 
 mod browser;
 mod encoding;
 mod guards;
+pub mod idp;
 mod response;
 
 pub use browser::{get_with, Browser};
@@ -17,6 +21,7 @@ pub use encoding::{
     now,
 };
 pub use guards::assert_guard_modes;
+pub use idp::{IdpConfig, IdpUser, Misbehaviour, MockIdp, SigningAlg};
 pub use response::{assert_cookie_attrs, cookie_attr, raw_request, RawResp, Resp};
 
 use authgate_core::{TokenCodec, TokenFormat};

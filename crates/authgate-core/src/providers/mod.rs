@@ -15,7 +15,7 @@ pub enum Provider {
     /// Username/password (or any fields) checked by the app.
     Credentials(Credentials),
     /// An OAuth 2 or OpenID Connect provider.
-    OAuth(OAuth),
+    OAuth(Box<OAuth>),
 }
 
 impl Provider {
@@ -55,6 +55,6 @@ impl From<Credentials> for Provider {
 
 impl From<OAuth> for Provider {
     fn from(o: OAuth) -> Self {
-        Self::OAuth(o)
+        Self::OAuth(Box::new(o))
     }
 }

@@ -180,7 +180,7 @@ pub(crate) fn pkce_pair() -> (PkceCodeChallenge, String) {
 
 /// A random value for `state` or `nonce` (32 bytes, base64url).
 pub(crate) fn random_token() -> String {
-    CsrfToken::new_random().secret().clone()
+    CsrfToken::new_random_len(32).secret().clone()
 }
 
 /// Exchanges an authorization code for tokens.

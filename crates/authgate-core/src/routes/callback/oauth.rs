@@ -222,7 +222,8 @@ fn merge_userinfo(claims: &mut Map<String, Value>, info: Value) -> Result<(), Er
 /// The user id of an OAuth account without an adapter: stable across sign-ins of the
 /// same provider account (Auth.js v5 makes a random one each time), distinct per provider.
 fn stable_user_id(provider: &str, provider_account_id: &str) -> String {
-    let name = format!("{provider}\u{0}{provider_account_id}");
+    // Length-prefixed, so no (provider, account) pair can spell another's name.
+    let name = format!("{}:{provider}:{provider_account_id}", provider.len());
     uuid::Uuid::new_v5(&USER_ID_NAMESPACE, name.as_bytes()).to_string()
 }
 
