@@ -74,19 +74,21 @@ fn bad_endpoint(provider: &OAuth, what: &str, url: &str) -> Error {
     )
 }
 
+/// A client without endpoints yet.
+type BaseClient = Client<
+    BasicErrorResponse,
+    Tokens,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+>;
+
+/// The client for a provider; the secret (minted if need be) only when it will be sent.
 fn base_client(
     provider: &OAuth,
     redirect_uri: &str,
-) -> Result<
-    Client<
-        BasicErrorResponse,
-        Tokens,
-        BasicTokenIntrospectionResponse,
-        StandardRevocableToken,
-        BasicRevocationErrorResponse,
-    >,
-    Error,
-> {
+    with_secret: bool,
+) -> Result<BaseClient, Error> {
     let mut client = Client::new(ClientId::new(provider.client_id.clone()))
         .set_redirect_uri(
             RedirectUrl::new(redirect_uri.to_owned())
@@ -96,8 +98,11 @@ fn base_client(
             ClientAuth::Basic => AuthType::BasicAuth,
             ClientAuth::Post => AuthType::RequestBody,
         });
-    if let Some(secret) = &provider.client_secret {
-        client = client.set_client_secret(ClientSecret::new(secret.clone()));
+    match &provider.client_secret {
+        Some(secret) if with_secret => {
+            client = client.set_client_secret(ClientSecret::new(secret.get()?));
+        }
+        _ => {}
     }
     Ok(client)
 }
@@ -109,7 +114,7 @@ fn token_client(
 ) -> Result<TokenClient, Error> {
     let token_url = TokenUrl::new(endpoints.token.clone())
         .map_err(|_| bad_endpoint(provider, "token endpoint", &endpoints.token))?;
-    Ok(base_client(provider, redirect_uri)?.set_token_uri(token_url))
+    Ok(base_client(provider, redirect_uri, true)?.set_token_uri(token_url))
 }
 
 /// What the authorization request carries besides the client and the scope.
@@ -142,7 +147,7 @@ pub(crate) fn authorization_url(
 ) -> Result<String, Error> {
     let auth_url = AuthUrl::new(endpoints.authorization.clone())
         .map_err(|_| bad_endpoint(provider, "authorization endpoint", &endpoints.authorization))?;
-    let client = base_client(provider, redirect_uri)?.set_auth_uri(auth_url);
+    let client = base_client(provider, redirect_uri, false)?.set_auth_uri(auth_url);
     let state = params.state.to_owned();
     let mut request = client.authorize_url(move || CsrfToken::new(state));
     for scope in provider.scope.split_whitespace() {

@@ -65,6 +65,26 @@ pub struct UserinfoRequest {
 }
 
 type ProfileFn = Arc<dyn Fn(&Value, &TokenSet) -> Result<User, Error> + Send + Sync>;
+type SecretFn = Arc<dyn Fn() -> Result<String, Error> + Send + Sync>;
+
+/// Where the client secret comes from.
+#[derive(Clone)]
+pub(crate) enum ClientSecretSource {
+    /// A fixed secret.
+    Fixed(String),
+    /// Minted for each token request (Apple: a short-lived ES256 JWT).
+    Minted(SecretFn),
+}
+
+impl ClientSecretSource {
+    /// The secret to send now.
+    pub(crate) fn get(&self) -> Result<String, Error> {
+        match self {
+            Self::Fixed(s) => Ok(s.clone()),
+            Self::Minted(f) => f(),
+        }
+    }
+}
 type UserinfoFn = Arc<dyn Fn(UserinfoRequest) -> BoxFuture<Result<Value, Error>> + Send + Sync>;
 
 /// An OAuth 2 or OpenID Connect provider.
@@ -96,7 +116,7 @@ pub struct OAuth {
     pub(crate) kind: OAuthKind,
     pub(crate) issuer: Option<String>,
     pub(crate) client_id: String,
-    pub(crate) client_secret: Option<String>,
+    pub(crate) client_secret: Option<ClientSecretSource>,
     pub(crate) client_auth: ClientAuth,
     pub(crate) authorization_endpoint: Option<String>,
     pub(crate) token_endpoint: Option<String>,
@@ -178,7 +198,18 @@ impl OAuth {
     /// Sets the client secret (a public client has none).
     #[must_use]
     pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
-        self.client_secret = Some(secret.into());
+        self.client_secret = Some(ClientSecretSource::Fixed(secret.into()));
+        self
+    }
+
+    /// Mints the client secret for each token request (Apple's client secret is a JWT
+    /// that expires).
+    #[must_use]
+    pub fn client_secret_with<F>(mut self, mint: F) -> Self
+    where
+        F: Fn() -> Result<String, Error> + Send + Sync + 'static,
+    {
+        self.client_secret = Some(ClientSecretSource::Minted(Arc::new(mint)));
         self
     }
 

@@ -141,6 +141,7 @@ async fn sign_in_attempt(
         }
         OAuthKind::OAuth => userinfo(state, provider, endpoints.userinfo.clone(), &tokens).await?,
     };
+    let profile = with_posted_user(profile, params.get("user"));
     let mut user = provider.map_profile(&profile, &tokens)?;
     if user.id.is_empty() {
         return Err(Error::auth(
@@ -219,6 +220,17 @@ fn merge_userinfo(claims: &mut Map<String, Value>, info: Value) -> Result<(), Er
     Ok(())
 }
 
+/// A `form_post` provider may post a `user` field with what its id_token lacks (Apple:
+/// the name, on the first sign-in only); it joins the profile as `user`, for the
+/// profile mapping. It never replaces a claim.
+fn with_posted_user(mut profile: Value, posted: Option<&String>) -> Value {
+    let posted = posted.and_then(|u| serde_json::from_str::<Value>(u).ok());
+    if let (Value::Object(profile), Some(user @ Value::Object(_))) = (&mut profile, posted) {
+        profile.entry("user").or_insert(user);
+    }
+    profile
+}
+
 /// The user id of an OAuth account without an adapter: stable across sign-ins of the
 /// same provider account (Auth.js v5 makes a random one each time), distinct per provider.
 fn stable_user_id(provider: &str, provider_account_id: &str) -> String {
@@ -241,6 +253,20 @@ mod tests {
             stable_user_id("a\u{0}b", "c"),
             stable_user_id("a", "b\u{0}c")
         );
+    }
+
+    #[test]
+    fn a_posted_user_joins_the_profile_without_replacing_claims() {
+        let posted = r#"{"name":{"firstName":"Ann","lastName":"Lee"}}"#.to_owned();
+        let p = with_posted_user(serde_json::json!({"sub": "1"}), Some(&posted));
+        assert_eq!(p["user"]["name"]["firstName"], "Ann");
+        let p = with_posted_user(serde_json::json!({"sub": "1", "user": 5}), Some(&posted));
+        assert_eq!(p["user"], 5);
+        let p = with_posted_user(
+            serde_json::json!({"sub": "1"}),
+            Some(&"not json".to_owned()),
+        );
+        assert!(p.get("user").is_none());
     }
 
     #[test]
