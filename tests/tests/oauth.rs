@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use authgate::{presets, AuthConfigBuilder, OAuth};
+use authgate::{presets, AuthConfigBuilder, OAuth, TokenRefresher, Trigger};
 use authgate_tests::{
-    assert_cookie_attrs, decode_token, oauth_sign_in, spawn_with, suite, Browser, Framework,
-    IdpUser, Misbehaviour, MockIdp, OAuthDance, Resp, Server, SESSION,
+    assert_cookie_attrs, craft_token, decode_token, encode_uri_component, get_with, oauth_sign_in,
+    spawn_with, suite, Browser, Framework, IdpConfig, IdpUser, Misbehaviour, MockIdp, OAuthDance,
+    Resp, Server, SESSION,
 };
 use reqwest::Method;
 use serde_json::Value;
@@ -537,7 +538,107 @@ async fn the_jwt_callback_gets_account_and_profile(fw: Framework) {
     assert_eq!(is_new, None, "no adapter: unknown, as Auth.js");
 }
 
+async fn refresh_is_single_flight_under_concurrency(fw: Framework) {
+    let idp = MockIdp::start_with(IdpConfig {
+        access_token_ttl: Duration::from_secs(1),
+        ..IdpConfig::default()
+    })
+    .await;
+    let provider = OAuth::oidc("oidc", "OIDC", idp.issuer())
+        .client_id(idp.client_id())
+        .client_secret(idp.client_secret());
+    let refresher = TokenRefresher::new(provider.clone())
+        .expect("refresher")
+        .leeway(Duration::ZERO);
+    let server = spawn_with(fw, move |b| {
+        b.provider(provider).on_jwt(move |ctx| {
+            let refresher = refresher.clone();
+            async move {
+                let mut token = ctx.token;
+                match (ctx.trigger, &ctx.account) {
+                    (Some(Trigger::SignIn), Some(account)) => {
+                        TokenRefresher::remember(&mut token, account)?;
+                    }
+                    _ => {
+                        refresher.refresh_if_expired(&mut token).await?;
+                    }
+                }
+                Ok(Some(token))
+            }
+        })
+    })
+    .await;
+    let b = server.browser();
+    assert_signed_in(
+        &oauth_sign_in(&b, "oidc", "/", "").await,
+        &format!("{}/", server.base),
+    );
+    let cookie = b.cookie_pair(SESSION).expect("session");
+    let old = decode_token(&b.cookie(SESSION).expect("session"));
+    let (old_access, old_refresh) = (old["access_token"].clone(), old["refresh_token"].clone());
+    assert!(old_access.is_string() && old_refresh.is_string() && old["expires_at"].is_i64());
+
+    // Not expired yet: no refresh.
+    assert_eq!(
+        get_with(&server.base, "/api/me", Some(&cookie), None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(idp.calls().token_refresh, 0);
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // 16 requests at once with the same expired token: one refresh, all get its tokens.
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (base, cookie) = (server.base.clone(), cookie.clone());
+            tokio::spawn(async move { get_with(&base, "/api/me", Some(&cookie), None).await })
+        })
+        .collect();
+    let mut fresh = Vec::new();
+    for task in tasks {
+        let res = task.await.expect("request task");
+        assert_eq!(res.status, 200, "{}", res.body);
+        let value = res
+            .session_token(SESSION)
+            .expect("re-issued session cookie");
+        fresh.push(decode_token(&value));
+    }
+    assert_eq!(idp.calls().token_refresh, 1, "single flight");
+    for claims in &fresh {
+        assert_ne!(claims["access_token"], old_access);
+        assert_ne!(
+            claims["refresh_token"], old_refresh,
+            "the rotated refresh token"
+        );
+        assert_eq!(claims["access_token"], fresh[0]["access_token"]);
+        assert_eq!(claims["refresh_token"], fresh[0]["refresh_token"]);
+        assert!(claims.get("error").is_none());
+    }
+
+    // A failed refresh marks the token instead of ending the session.
+    idp.set_misbehaviour(Misbehaviour::Token5xx);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let newest = format!(
+        "{SESSION}={}",
+        encode_uri_component(&craft_token(&Value::Object(fresh[0].clone())))
+    );
+    let res = get_with(&server.base, "/api/me", Some(&newest), None).await;
+    assert_eq!(res.status, 200);
+    let claims = decode_token(&res.session_token(SESSION).expect("re-issued"));
+    assert_eq!(claims["error"], authgate::REFRESH_TOKEN_ERROR);
+    assert_eq!(idp.calls().token_refresh, 2);
+    // The failure is not remembered: once the provider is back, the same token refreshes.
+    idp.clear_misbehaviour();
+    let res = get_with(&server.base, "/api/me", Some(&newest), None).await;
+    let claims = decode_token(&res.session_token(SESSION).expect("re-issued"));
+    assert!(claims.get("error").is_none(), "{claims:?}");
+    assert_ne!(claims["access_token"], fresh[0]["access_token"]);
+    assert_eq!(idp.calls().token_refresh, 3);
+}
+
 suite!(
+    refresh_is_single_flight_under_concurrency,
     oidc_sign_in_sets_the_profile_and_a_stable_sub,
     the_authorization_request_carries_the_checks_and_params,
     a_minimal_id_token_is_merged_with_userinfo,

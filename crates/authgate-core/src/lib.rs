@@ -76,7 +76,7 @@ pub use http;
 pub use providers::presets;
 pub use providers::{
     AuthorizeRequest, Check, ClientAuth, CredentialField, Credentials, OAuth, OAuthKind, Provider,
-    TokenSet, UserinfoRequest,
+    TokenRefresher, TokenSet, UserinfoRequest, REFRESH_TOKEN_ERROR,
 };
 pub use redirect::default_redirect;
 pub use session::{Session, SessionUser};

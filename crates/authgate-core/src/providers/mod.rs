@@ -6,7 +6,10 @@ pub(crate) mod oauth;
 pub mod presets;
 
 pub use credentials::{AuthorizeRequest, CredentialField, Credentials};
-pub use oauth::{Check, ClientAuth, OAuth, OAuthKind, TokenSet, UserinfoRequest};
+pub use oauth::{
+    Check, ClientAuth, OAuth, OAuthKind, TokenRefresher, TokenSet, UserinfoRequest,
+    REFRESH_TOKEN_ERROR,
+};
 
 /// A sign-in provider.
 #[derive(Clone, Debug)]

@@ -1,5 +1,5 @@
 //! Talking to the provider with the `oauth2` crate: the shared HTTP client, the
-//! authorization URL, the code exchange and userinfo.
+//! authorization URL, the code exchange, the refresh, and userinfo.
 
 use std::time::Duration;
 
@@ -10,8 +10,8 @@ use oauth2::{
     },
     AuthType, AuthUrl, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken,
     EndpointNotSet, EndpointSet, ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse,
-    TokenResponse, TokenUrl,
+    RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
+    StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -94,10 +94,7 @@ fn base_client(
             RedirectUrl::new(redirect_uri.to_owned())
                 .map_err(|_| bad_endpoint(provider, "redirect URI", redirect_uri))?,
         )
-        .set_auth_type(match provider.client_auth {
-            ClientAuth::Basic => AuthType::BasicAuth,
-            ClientAuth::Post => AuthType::RequestBody,
-        });
+        .set_auth_type(auth_type(provider));
     match &provider.client_secret {
         Some(secret) if with_secret => {
             client = client.set_client_secret(ClientSecret::new(secret.get()?));
@@ -204,6 +201,37 @@ pub(crate) async fn exchange_code(
     }
     let tokens = request.request_async(http).await.map_err(token_error)?;
     Ok(token_set(&tokens))
+}
+
+/// Exchanges a refresh token for new tokens (RFC 6749 §6).
+pub(crate) async fn refresh(
+    http: &reqwest::Client,
+    provider: &OAuth,
+    endpoints: &Endpoints,
+    refresh_token: &str,
+) -> Result<TokenSet, Error> {
+    let token_url = TokenUrl::new(endpoints.token.clone())
+        .map_err(|_| bad_endpoint(provider, "token endpoint", &endpoints.token))?;
+    let mut client: TokenClient = BaseClient::new(ClientId::new(provider.client_id.clone()))
+        .set_auth_type(auth_type(provider))
+        .set_token_uri(token_url);
+    if let Some(secret) = &provider.client_secret {
+        client = client.set_client_secret(ClientSecret::new(secret.get()?));
+    }
+    let token = RefreshToken::new(refresh_token.to_owned());
+    let tokens: Tokens = client
+        .exchange_refresh_token(&token)
+        .request_async(http)
+        .await
+        .map_err(token_error)?;
+    Ok(token_set(&tokens))
+}
+
+fn auth_type(provider: &OAuth) -> AuthType {
+    match provider.client_auth {
+        ClientAuth::Basic => AuthType::BasicAuth,
+        ClientAuth::Post => AuthType::RequestBody,
+    }
 }
 
 fn token_set(tokens: &Tokens) -> TokenSet {

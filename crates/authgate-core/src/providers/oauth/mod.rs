@@ -7,18 +7,21 @@
 //! - `client.rs`: the shared HTTP client, the authorization URL, the code exchange and
 //!   userinfo (with the `oauth2` crate);
 //! - `oidc.rs`: discovery, the JWKS cache (refetched on an unknown `kid`) and id_token
-//!   checks (with `jsonwebtoken`).
+//!   checks (with `jsonwebtoken`);
+//! - `refresh.rs`: [`TokenRefresher`], single-flight refresh of access tokens.
 
 pub(crate) mod checks;
 pub(crate) mod client;
 pub(crate) mod oidc;
 mod profile;
+mod refresh;
 mod tokens;
 
 use std::{fmt, future::Future, sync::Arc};
 
 use serde_json::Value;
 
+pub use refresh::{TokenRefresher, REFRESH_TOKEN_ERROR};
 pub use tokens::TokenSet;
 
 use crate::{callbacks::BoxFuture, Error, User};

@@ -1,0 +1,210 @@
+//! Refreshing a provider's access token, single flight per refresh token.
+//!
+//! The Auth.js recipe (refresh inside `jwt` when `expires_at` has passed) races: two
+//! requests carrying the same expired token both refresh, and with refresh-token
+//! rotation the second one fails and signs the user out. Here the first request
+//! refreshes and every concurrent (or slightly later) request carrying the same refresh
+//! token gets that same answer.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+    time::{Duration, Instant},
+};
+
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
+
+use super::{client, oidc::OidcCache, OAuth, TokenSet};
+use crate::{Account, Error, ErrorCode, Token};
+
+/// How long the outcome of a refresh answers for its (old) refresh token: requests that
+/// were in flight with the old cookie get the new tokens instead of a failed second
+/// refresh.
+const REUSE_WINDOW: Duration = Duration::from_secs(60);
+
+/// The value [`TokenRefresher::refresh_if_expired`] puts in the token's `error` claim
+/// when a refresh fails (as the Auth.js recipe).
+pub const REFRESH_TOKEN_ERROR: &str = "RefreshTokenError";
+
+type Flight = Arc<OnceCell<Result<TokenSet, String>>>;
+
+struct Inner {
+    provider: OAuth,
+    http: reqwest::Client,
+    oidc: OidcCache,
+    flights: Mutex<HashMap<[u8; 32], (Instant, Flight)>>,
+}
+
+/// Refreshes one provider's access tokens, for the `jwt` callback.
+///
+/// ```
+/// use authgate_core::{presets, AuthConfig, TokenRefresher, Trigger};
+///
+/// # fn main() -> Result<(), authgate_core::Error> {
+/// let google = presets::github("id", "secret");
+/// let refresher = TokenRefresher::new(google.clone())?;
+/// let config = AuthConfig::builder()
+///     .secret("a-long-random-secret-from-openssl-rand-base64-32")
+///     .url("http://localhost:3000")
+///     .provider(google)
+///     .on_jwt(move |ctx| {
+///         let refresher = refresher.clone();
+///         async move {
+///             let mut token = ctx.token;
+///             if let (Some(Trigger::SignIn), Some(account)) = (ctx.trigger, &ctx.account) {
+///                 TokenRefresher::remember(&mut token, account)?;
+///             } else {
+///                 refresher.refresh_if_expired(&mut token).await?;
+///             }
+///             Ok(Some(token))
+///         }
+///     })
+///     .build()?;
+/// # let _ = config; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct TokenRefresher {
+    inner: Arc<Inner>,
+    leeway: Duration,
+}
+
+impl std::fmt::Debug for TokenRefresher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRefresher")
+            .field("provider", &self.inner.provider.id)
+            .field("leeway", &self.leeway)
+            .finish_non_exhaustive()
+    }
+}
+
+fn key(refresh_token: &str) -> [u8; 32] {
+    Sha256::digest(refresh_token.as_bytes()).into()
+}
+
+impl TokenRefresher {
+    /// A refresher for a provider (its token endpoint, from its config or discovery),
+    /// with its own HTTP client (no redirects, 10 s timeout). Tokens are refreshed 60 s
+    /// before they expire.
+    pub fn new(provider: OAuth) -> Result<Self, Error> {
+        Ok(Self {
+            inner: Arc::new(Inner {
+                provider,
+                http: client::http_client(Duration::from_secs(10))?,
+                oidc: OidcCache::default(),
+                flights: Mutex::new(HashMap::new()),
+            }),
+            leeway: Duration::from_secs(60),
+        })
+    }
+
+    /// Refreshes this long before `expires_at` (default 60 s).
+    #[must_use]
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Copies the account's `access_token`, `refresh_token` and `expires_at` into the
+    /// token (at sign-in), so later reads can refresh them.
+    pub fn remember(token: &mut Token, account: &Account) -> Result<(), Error> {
+        for field in ["access_token", "refresh_token", "expires_at"] {
+            match account.extra.get(field) {
+                Some(v) if !v.is_null() => token.insert(field, v)?,
+                _ => {
+                    token.remove(field);
+                }
+            }
+        }
+        token.remove("error");
+        Ok(())
+    }
+
+    /// When the token's `expires_at` is (nearly) past: refreshes with its
+    /// `refresh_token` and writes the new `access_token`, `expires_at` and (when the
+    /// provider rotates it) `refresh_token`, removing any `error`. A failed refresh sets
+    /// `error` to [`REFRESH_TOKEN_ERROR`] and keeps the rest. Returns whether the token
+    /// changed. A token without `expires_at` or `refresh_token` is left alone.
+    pub async fn refresh_if_expired(&self, token: &mut Token) -> Result<bool, Error> {
+        let Some(expires_at) = token.get::<i64>("expires_at") else {
+            return Ok(false);
+        };
+        let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX / 2);
+        if expires_at.saturating_sub(leeway) > crate::time_now() {
+            return Ok(false);
+        }
+        let Some(refresh_token) = token.get::<String>("refresh_token") else {
+            return Ok(false);
+        };
+        match self.refresh(&refresh_token).await {
+            Ok(fresh) => {
+                token.insert("access_token", &fresh.access_token)?;
+                match fresh.expires_at {
+                    Some(at) => token.insert("expires_at", at)?,
+                    None => {
+                        token.remove("expires_at");
+                    }
+                }
+                if let Some(rotated) = &fresh.refresh_token {
+                    token.insert("refresh_token", rotated)?;
+                }
+                token.remove("error");
+            }
+            Err(err) => {
+                tracing::warn!(provider = %self.inner.provider.id, error = %err, "{REFRESH_TOKEN_ERROR}");
+                token.insert("error", REFRESH_TOKEN_ERROR)?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Exchanges a refresh token for new tokens, once: concurrent calls with the same
+    /// refresh token share one request and its answer, and calls within a minute after a
+    /// success get the same new tokens (a failure is not remembered).
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenSet, Error> {
+        let flight = {
+            let mut flights = self
+                .inner
+                .flights
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            flights.retain(|_, (at, _)| at.elapsed() < REUSE_WINDOW);
+            let (_, flight) = flights
+                .entry(key(refresh_token))
+                .or_insert_with(|| (Instant::now(), Arc::new(OnceCell::new())));
+            Arc::clone(flight)
+        };
+        let outcome = flight
+            .get_or_init(|| async {
+                self.request(refresh_token)
+                    .await
+                    .map_err(|err| err.to_string())
+            })
+            .await;
+        if outcome.is_err() {
+            // A failure answers the requests that waited for it, not later ones: the
+            // provider may be back by then.
+            let mut flights = self
+                .inner
+                .flights
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let k = key(refresh_token);
+            if flights
+                .get(&k)
+                .is_some_and(|(_, f)| Arc::ptr_eq(f, &flight))
+            {
+                flights.remove(&k);
+            }
+        }
+        outcome
+            .clone()
+            .map_err(|detail| Error::auth(ErrorCode::CallbackRouteError, detail))
+    }
+
+    async fn request(&self, refresh_token: &str) -> Result<TokenSet, Error> {
+        let inner = &self.inner;
+        let endpoints = inner.oidc.endpoints(&inner.http, &inner.provider).await?;
+        client::refresh(&inner.http, &inner.provider, &endpoints, refresh_token).await
+    }
+}
