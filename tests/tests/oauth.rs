@@ -637,7 +637,76 @@ async fn refresh_is_single_flight_under_concurrency(fw: Framework) {
     assert_eq!(idp.calls().token_refresh, 3);
 }
 
+async fn form_post_check_cookies_are_cross_site_on_https(fw: Framework) {
+    let idp = MockIdp::start().await;
+    let (issuer, id, secret) = (
+        idp.issuer().to_owned(),
+        idp.client_id(),
+        idp.client_secret(),
+    );
+    let server = authgate_tests::spawn_custom(fw, move |base| {
+        let https = base.replace("http://", "https://");
+        authgate_demo::configure(
+            authgate::AuthConfig::builder()
+                .secret(authgate_tests::SECRET)
+                .url(https),
+        )
+        .provider(
+            OAuth::oidc("apple-like", "Form Post", &issuer)
+                .client_id(id)
+                .client_secret(secret)
+                .form_post(),
+        )
+        .provider(
+            OAuth::oidc("plain", "Plain", &issuer)
+                .client_id(id)
+                .client_secret(secret),
+        )
+    })
+    .await;
+    for (provider, same_site) in [("apple-like", "None"), ("plain", "Lax")] {
+        let b = server.browser();
+        let csrf = b.json_csrf("/auth/csrf").await;
+        let res = b
+            .send(
+                b.request(Method::POST, &format!("/auth/signin/{provider}"))
+                    .header("x-auth-return-redirect", "1")
+                    .form(&[("csrfToken", csrf.as_str())]),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{provider}: {}", res.body);
+        let url = res.json()["url"].as_str().expect("url").to_owned();
+        assert!(
+            url.starts_with(&format!("{}/authorize?", idp.origin())),
+            "{url}"
+        );
+        for name in [
+            "__Secure-authjs.state",
+            "__Secure-authjs.pkce.code_verifier",
+            "__Secure-authjs.nonce",
+        ] {
+            let line = res
+                .set_cookie(name)
+                .unwrap_or_else(|| panic!("{provider}: {name}"));
+            assert_eq!(
+                authgate_tests::cookie_attr(line, "samesite").as_deref(),
+                Some(same_site),
+                "{line}"
+            );
+            assert!(
+                authgate_tests::cookie_attr(line, "secure").is_some(),
+                "{line}"
+            );
+            assert!(
+                authgate_tests::cookie_attr(line, "httponly").is_some(),
+                "{line}"
+            );
+        }
+    }
+}
+
 suite!(
+    form_post_check_cookies_are_cross_site_on_https,
     refresh_is_single_flight_under_concurrency,
     oidc_sign_in_sets_the_profile_and_a_stable_sub,
     the_authorization_request_carries_the_checks_and_params,
