@@ -8,7 +8,7 @@
 use authgate::{Auth, AuthConfig, AuthConfigBuilder, TokenCodec};
 pub use authgate_test_support::*;
 mod oauth;
-pub use oauth::{oauth_sign_in, OAuthDance};
+pub use oauth::{oauth_sign_in, submit_form_post, OAuthDance};
 use serde_json::{Map, Value};
 
 /// The secret of the test vectors (`tests/vectors`), used by every test server.

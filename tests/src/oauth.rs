@@ -70,7 +70,7 @@ pub async fn oauth_sign_in(
 }
 
 /// Submits a provider's `form_post` page (its form's action, hidden `code` and `state`).
-async fn submit_form_post(b: &Browser, page: &str) -> Resp {
+pub async fn submit_form_post(b: &Browser, page: &str) -> Resp {
     let action = page
         .split("action=\"")
         .nth(1)

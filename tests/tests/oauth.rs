@@ -454,6 +454,26 @@ async fn form_post_providers_post_back(fw: Framework) {
         b.get("/api/me").await.json()["user"]["name"],
         "Ida Provider"
     );
+
+    // A browser drops the SameSite=Lax callback-url cookie on the provider's cross-site
+    // POST: the state cookie carries the callback URL instead.
+    let b = server.browser();
+    let csrf = b.csrf().await;
+    let start = b
+        .post_form(
+            "/auth/signin/apple-like",
+            &[("csrfToken", csrf.as_str()), ("callbackUrl", "/dashboard")],
+        )
+        .await;
+    let to = start.location().expect("to the provider").to_owned();
+    let page = b.send(b.bare(Method::GET, &to)).await;
+    b.remove_cookie("authjs.callback-url");
+    let res = authgate_tests::submit_form_post(&b, &page.body).await;
+    assert_eq!(
+        res.location(),
+        Some(format!("{}/dashboard", server.base).as_str())
+    );
+    assert!(res.sets(SESSION));
 }
 
 async fn providers_and_the_sign_in_page_list_oauth(fw: Framework) {

@@ -24,7 +24,9 @@ pub(crate) fn cookie_name(names: &CookieNames, check: Check) -> &str {
     }
 }
 
-/// The `Set-Cookie` for a check value, encrypted with `codec` (the check's own).
+/// The `Set-Cookie` for a check value, encrypted with `codec` (the check's own). A
+/// `callback_url` rides along (in the state cookie of a `form_post` provider, whose
+/// cross-site answer does not bring the `SameSite=Lax` callback-url cookie).
 pub(crate) fn issue(
     codec: &TokenCodec,
     name: &str,
@@ -32,11 +34,15 @@ pub(crate) fn issue(
     value: &str,
     attrs: CookieAttrs,
     cross_site: bool,
+    callback_url: Option<&str>,
 ) -> Result<HeaderValue, Error> {
     let now = crate::time_now();
     let mut claims = Map::new();
     claims.insert("value".into(), Value::String(value.to_owned()));
     claims.insert("provider".into(), Value::String(provider.to_owned()));
+    if let Some(url) = callback_url {
+        claims.insert("callbackUrl".into(), Value::String(url.to_owned()));
+    }
     claims.insert("iat".into(), now.into());
     claims.insert("exp".into(), (now + CHECK_MAX_AGE_SECS).into());
     let jwe = codec.encode(&claims)?;
@@ -58,6 +64,25 @@ pub(crate) fn read(
     name: &str,
     provider: &str,
 ) -> Result<String, Error> {
+    let claims = read_claims(codec, cookies, name, provider)?;
+    claims
+        .get("value")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            Error::auth(
+                ErrorCode::InvalidCheck,
+                format!("{name}: cookie has no value"),
+            )
+        })
+}
+
+fn read_claims(
+    codec: &TokenCodec,
+    cookies: &RequestCookies<'_>,
+    name: &str,
+    provider: &str,
+) -> Result<Map<String, Value>, Error> {
     let invalid = |why: &str| Error::auth(ErrorCode::InvalidCheck, format!("{name}: {why}"));
     let raw = cookies.get(name).ok_or_else(|| invalid("cookie missing"))?;
     let claims = codec
@@ -67,36 +92,36 @@ pub(crate) fn read(
     if minted_for != Some(provider) {
         return Err(invalid("cookie minted for another provider"));
     }
-    claims
-        .get("value")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| invalid("cookie has no value"))
+    Ok(claims)
 }
 
-/// Checks the `state` the provider echoed against its cookie, in constant time.
+/// Checks the `state` the provider echoed against its cookie, in constant time; returns
+/// the callback URL the cookie carried, if any.
 pub(crate) fn verify_state(
     codec: &TokenCodec,
     cookies: &RequestCookies<'_>,
     name: &str,
     provider: &str,
     echoed: Option<&str>,
-) -> Result<(), Error> {
-    let expected = read(codec, cookies, name, provider)?;
+) -> Result<Option<String>, Error> {
+    let claims = read_claims(codec, cookies, name, provider)?;
+    let expected = claims.get("value").and_then(Value::as_str).unwrap_or("");
     let echoed = echoed.ok_or_else(|| {
         Error::auth(
             ErrorCode::InvalidCheck,
             "the provider sent no state parameter",
         )
     })?;
-    if bool::from(expected.as_bytes().ct_eq(echoed.as_bytes())) {
-        Ok(())
-    } else {
-        Err(Error::auth(
+    if expected.is_empty() || !bool::from(expected.as_bytes().ct_eq(echoed.as_bytes())) {
+        return Err(Error::auth(
             ErrorCode::InvalidCheck,
             "state does not match its cookie",
-        ))
+        ));
     }
+    Ok(claims
+        .get("callbackUrl")
+        .and_then(Value::as_str)
+        .map(str::to_owned))
 }
 
 /// `Set-Cookie` headers clearing every check cookie the request carries (single use).

@@ -42,7 +42,17 @@ pub(super) async fn callback(
     let cleared = checks::clear_all(ctx.names, &ctx.cookies, ctx.attrs, provider.form_post);
     ctx.set_cookies.extend(cleared);
     match attempt {
-        Ok(attempt) => complete_sign_in(ctx, attempt).await,
+        Ok((attempt, carried)) => {
+            if let (Some(url), None) = (carried, ctx.cookies.get(&ctx.names.callback_url)) {
+                ctx.callback_url = ctx
+                    .state
+                    .config
+                    .callbacks
+                    .resolve_redirect(&url, &ctx.origin.origin)
+                    .await;
+            }
+            complete_sign_in(ctx, attempt).await
+        }
         Err(err) => {
             tracing::warn!(provider = provider.provider_id(), error = %err, "OAuth callback failed");
             ctx.fail(err.code())
@@ -50,12 +60,13 @@ pub(super) async fn callback(
     }
 }
 
-/// Everything between the provider's redirect and the shared sign-in path.
+/// Everything between the provider's redirect and the shared sign-in path; also the
+/// callback URL the state cookie carried (`form_post` providers).
 async fn sign_in_attempt(
     ctx: &RouteCtx<'_>,
     provider: &OAuth,
     params: &HashMap<String, String>,
-) -> Result<SignInAttempt, Error> {
+) -> Result<(SignInAttempt, Option<String>), Error> {
     if let Some(error) = params.get("error") {
         return Err(Error::auth(
             ErrorCode::OAuthCallbackError,
@@ -67,7 +78,7 @@ async fn sign_in_attempt(
     let id = provider.provider_id();
     let codec = |check| state.config.check_codec(secure, check);
     let name = |check| checks::cookie_name(ctx.names, check);
-    if provider.has_check(Check::State) {
+    let carried = if provider.has_check(Check::State) {
         let echoed = params.get("state").map(String::as_str);
         checks::verify_state(
             codec(Check::State),
@@ -75,8 +86,10 @@ async fn sign_in_attempt(
             name(Check::State),
             id,
             echoed,
-        )?;
-    }
+        )?
+    } else {
+        None
+    };
     let verifier = match provider.has_check(Check::Pkce) {
         true => Some(checks::read(
             codec(Check::Pkce),
@@ -161,12 +174,13 @@ async fn sign_in_attempt(
         provider_account_id,
         extra: tokens.to_account_fields(),
     };
-    Ok(SignInAttempt {
+    let attempt = SignInAttempt {
         user,
         account,
         profile: Some(profile),
         credentials: None,
-    })
+    };
+    Ok((attempt, carried))
 }
 
 /// The userinfo JSON object: the provider's own request, or a GET of its endpoint.

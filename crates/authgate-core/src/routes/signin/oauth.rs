@@ -42,9 +42,12 @@ async fn authorization(
     let mut issue = |check: Check, value: &str| -> Result<(), Error> {
         let codec = state.config.check_codec(secure, check);
         let name = checks::cookie_name(ctx.names, check);
-        cookies.push(checks::issue(
-            codec, name, id, value, ctx.attrs, cross_site,
-        )?);
+        // A cross-site answer does not bring the callback-url cookie: the state cookie
+        // carries the callback URL.
+        let callback_url =
+            (cross_site && check == Check::State).then_some(ctx.callback_url.as_str());
+        let cookie = checks::issue(codec, name, id, value, ctx.attrs, cross_site, callback_url)?;
+        cookies.push(cookie);
         Ok(())
     };
     let state_value = random_token();
