@@ -363,3 +363,80 @@ fn check_claims(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    fn endpoints(issuer: &str) -> Endpoints {
+        Endpoints {
+            issuer: Some(issuer.to_owned()),
+            ..Endpoints::default()
+        }
+    }
+
+    #[test]
+    fn the_tenant_template_is_filled_from_tid() {
+        let p = OAuth::oidc("entra", "Entra", "https://login.example/common/v2.0").client_id("c");
+        let e = endpoints("https://login.example/{tenantid}/v2.0");
+        let now = crate::time_now();
+        let ok = claims(serde_json::json!({
+            "iss": "https://login.example/t-1/v2.0", "tid": "t-1", "iat": now
+        }));
+        assert!(check_claims(&ok, &p, &e, None).is_ok());
+        let other = claims(serde_json::json!({
+            "iss": "https://login.example/t-2/v2.0", "tid": "t-1", "iat": now
+        }));
+        assert!(check_claims(&other, &p, &e, None).is_err());
+        let untemplated = claims(serde_json::json!({
+            "iss": "https://login.example/{tenantid}/v2.0", "iat": now
+        }));
+        assert!(
+            check_claims(&untemplated, &p, &e, None).is_ok(),
+            "no tid: compared as is"
+        );
+    }
+
+    #[test]
+    fn issuer_is_compared_exactly() {
+        let p = OAuth::oidc("a0", "Auth0", "https://t.example/").client_id("c");
+        let now = crate::time_now();
+        let c = claims(serde_json::json!({"iss": "https://t.example", "iat": now}));
+        assert!(check_claims(&c, &p, &endpoints("https://t.example/"), None).is_err());
+        let c = claims(serde_json::json!({"iss": "https://t.example/", "iat": now}));
+        assert!(check_claims(&c, &p, &endpoints("https://t.example/"), None).is_ok());
+    }
+
+    #[test]
+    fn iat_azp_and_nonce() {
+        let p = OAuth::oidc("x", "X", "https://i.example").client_id("me");
+        let e = endpoints("https://i.example");
+        let now = crate::time_now();
+        let base = serde_json::json!({"iss": "https://i.example", "iat": now, "nonce": "n1"});
+        assert!(check_claims(&claims(base.clone()), &p, &e, Some("n1")).is_ok());
+        assert!(check_claims(&claims(base.clone()), &p, &e, Some("n2")).is_err());
+        let mut no_iat = claims(base.clone());
+        no_iat.remove("iat");
+        assert!(check_claims(&no_iat, &p, &e, None).is_err());
+        let mut future = claims(base.clone());
+        future.insert("iat".into(), (now + 3600).into());
+        assert!(check_claims(&future, &p, &e, None).is_err());
+        let mut many = claims(base.clone());
+        many.insert("aud".into(), serde_json::json!(["me", "other"]));
+        assert!(
+            check_claims(&many, &p, &e, None).is_err(),
+            "several audiences, no azp"
+        );
+        many.insert("azp".into(), "me".into());
+        assert!(check_claims(&many, &p, &e, None).is_ok());
+        many.insert("azp".into(), "other".into());
+        assert!(check_claims(&many, &p, &e, None).is_err());
+    }
+}
