@@ -725,7 +725,28 @@ async fn form_post_check_cookies_are_cross_site_on_https(fw: Framework) {
     }
 }
 
+async fn sign_in_callback_decides_for_oauth_users_too(fw: Framework) {
+    let idp = MockIdp::start().await;
+    let server = serve_oidc(fw, &idp).await;
+    // The demo's `sign_in` denies @blocked.example addresses.
+    idp.set_user(IdpUser {
+        email: "Eve@Blocked.Example".into(),
+        ..IdpUser::default()
+    });
+    let b = server.browser();
+    let dance = oauth_sign_in(&b, "oidc", "/", "").await;
+    assert_failed(
+        dance.callback(),
+        &server.base,
+        "error",
+        "AccessDenied",
+        "denied",
+    );
+    assert!(dance.callback().clears("authjs.state"));
+}
+
 suite!(
+    sign_in_callback_decides_for_oauth_users_too,
     form_post_check_cookies_are_cross_site_on_https,
     refresh_is_single_flight_under_concurrency,
     oidc_sign_in_sets_the_profile_and_a_stable_sub,
