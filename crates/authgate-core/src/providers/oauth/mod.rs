@@ -12,7 +12,7 @@
 pub(crate) mod checks;
 pub(crate) mod client;
 pub(crate) mod oidc;
-mod profile;
+pub(crate) mod profile;
 mod tokens;
 
 use std::{fmt, future::Future, sync::Arc};
