@@ -13,7 +13,7 @@
 pub(crate) mod checks;
 pub(crate) mod client;
 pub(crate) mod oidc;
-mod profile;
+pub(crate) mod profile;
 mod refresh;
 mod tokens;
 

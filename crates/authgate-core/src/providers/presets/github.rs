@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::common::api_user;
 use crate::{providers::oauth::client::get_json, Error, ErrorCode, OAuth, User, UserinfoRequest};
 
 /// GitHub: scope `read:user user:email`, state and PKCE, profile from `GET /user` (and
@@ -50,29 +51,14 @@ async fn user_with_email(req: UserinfoRequest) -> Result<Value, Error> {
     Ok(user)
 }
 
+/// The numeric `id`, `name` or else `login`, `email`, `avatar_url`.
 fn profile_to_user(profile: &Value) -> Result<User, Error> {
-    let text = |k: &str| profile.get(k).and_then(Value::as_str).map(str::to_owned);
-    let id = match profile.get("id") {
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        _ => {
-            return Err(Error::auth(
-                ErrorCode::OAuthProfileParseError,
-                "the GitHub user has no id",
-            ))
-        }
-    };
-    Ok(User {
-        id,
-        name: text("name").or_else(|| text("login")),
-        email: text("email"),
-        image: text("avatar_url"),
-        ..User::default()
-    })
+    api_user(profile, "GitHub", &["name", "login"])
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::common::testing::{assert_oauth2, authorize_query, fields};
     use super::*;
 
     #[test]
@@ -85,20 +71,30 @@ mod tests {
             "name": null, "email": null, "type": "User"
         });
         let user = profile_to_user(&profile).unwrap();
-        assert_eq!(user.id, "583231");
-        assert_eq!(user.name.as_deref(), Some("octocat"));
-        assert_eq!(user.email, None);
         assert_eq!(
-            user.image.as_deref(),
-            Some("https://avatars.githubusercontent.com/u/583231?v=4")
+            fields(&user),
+            (
+                "583231",
+                Some("octocat"),
+                None,
+                Some("https://avatars.githubusercontent.com/u/583231?v=4")
+            )
         );
     }
 
     #[test]
     fn authorization_url_has_scope_state_and_pkce() {
         let p = github("id", "secret");
-        assert_eq!(p.scope, "read:user user:email");
-        assert!(p.has_check(crate::Check::State) && p.has_check(crate::Check::Pkce));
-        assert!(!p.has_check(crate::Check::Nonce));
+        assert_oauth2(
+            &p,
+            [
+                "https://github.com/login/oauth/authorize",
+                "https://github.com/login/oauth/access_token",
+                "https://api.github.com/user",
+            ],
+            "read:user user:email",
+        );
+        let query = authorize_query(&p, "https://github.com/login/oauth/authorize");
+        assert_eq!(query["scope"], "read:user user:email");
     }
 }

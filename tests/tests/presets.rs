@@ -1,0 +1,132 @@
+//! Presets against a real authorization server on loopback (`MockIdp`), on every
+//! framework: issuers with a path (Keycloak) and with a trailing slash (Auth0), and each
+//! id_token algorithm the mock signs with.
+
+use std::sync::{Arc, Mutex};
+
+use authgate::{presets, OAuth, Trigger};
+use authgate_tests::{
+    b64url_decode, oauth_sign_in, spawn_with, suite, Framework, IdpConfig, MockIdp, OAuthDance,
+    Server, SigningAlg, SESSION,
+};
+use serde_json::Value;
+
+async fn idp_at(path: &str) -> MockIdp {
+    MockIdp::start_with(IdpConfig {
+        issuer_path: Some(path.into()),
+        ..IdpConfig::default()
+    })
+    .await
+}
+
+/// Signs in with `provider` on a fresh browser; asserts the session and the profile of
+/// the mock's user, and returns the dance.
+async fn assert_sign_in(server: &Server, provider: &str) -> OAuthDance {
+    let b = server.browser();
+    let target = format!("{}/dashboard", server.base);
+    let dance = oauth_sign_in(&b, provider, &target, "").await;
+    let res = dance.callback();
+    assert_eq!(res.status, 302, "{provider} callback: {}", res.body);
+    assert_eq!(res.location(), Some(target.as_str()), "{provider}");
+    assert!(res.sets(SESSION), "{provider}: session cookie");
+    let user = b.get("/api/me").await.json()["user"].clone();
+    assert_eq!(user["name"], "Ida Provider", "{provider}");
+    assert_eq!(user["email"], "ida@idp.example", "{provider}");
+    dance
+}
+
+async fn keycloak_realm_issuer_with_a_path(fw: Framework) {
+    let idp = idp_at("/realms/demo").await;
+    assert!(idp.issuer().ends_with("/realms/demo"), "{}", idp.issuer());
+    let keycloak = presets::keycloak(idp.issuer(), idp.client_id(), idp.client_secret());
+    let server = spawn_with(fw, move |b| b.provider(keycloak)).await;
+    let dance = assert_sign_in(&server, "keycloak").await;
+    let to = dance.start.location().expect("to the provider");
+    assert!(
+        to.starts_with(&format!("{}/authorize?", idp.issuer())),
+        "{to}"
+    );
+    let params = idp.last_authorize().expect("authorize");
+    assert_eq!(params["scope"], "openid profile email");
+    assert!(params.contains_key("nonce"));
+    assert_eq!(idp.calls().discovery, 1);
+}
+
+async fn auth0_issuer_with_its_trailing_slash(fw: Framework) {
+    let idp = idp_at("/tenant/").await;
+    let issuer = idp.issuer().to_owned();
+    assert!(issuer.ends_with("/tenant/"), "{issuer}");
+    let (id, secret) = (idp.client_id(), idp.client_secret());
+    let bare = issuer.trim_end_matches('/').to_owned();
+    let server = spawn_with(fw, move |b| {
+        b.provider(presets::auth0(&issuer, id, secret)).provider(
+            presets::auth0(bare, id, secret)
+                .id("auth0-bare")
+                .name("Auth0 without the slash"),
+        )
+    })
+    .await;
+    assert_sign_in(&server, "auth0").await;
+    let authorizations = idp.calls().authorize;
+
+    // Configured without the slash: discovery names another issuer, the start fails.
+    let b = server.browser();
+    let dance = oauth_sign_in(&b, "auth0-bare", "/", "").await;
+    assert!(dance.authorize.is_none(), "not sent to the provider");
+    assert_eq!(dance.start.status, 302, "{}", dance.start.body);
+    assert_eq!(
+        dance.start.location(),
+        Some(format!("{}/auth/signin?error=Configuration", server.base).as_str())
+    );
+    assert!(!dance.start.sets(SESSION));
+    assert_eq!(idp.calls().authorize, authorizations);
+}
+
+async fn every_id_token_algorithm_signs_in(fw: Framework) {
+    let idp = MockIdp::start().await;
+    let id_tokens = Arc::new(Mutex::new(Vec::<String>::new()));
+    let record = Arc::clone(&id_tokens);
+    let generic = OAuth::oidc("corp", "Corp SSO", idp.issuer())
+        .client_id(idp.client_id())
+        .client_secret(idp.client_secret());
+    let server = spawn_with(fw, move |b| {
+        b.provider(generic).on_jwt(move |ctx| {
+            let record = Arc::clone(&record);
+            async move {
+                if ctx.trigger == Some(Trigger::SignIn) {
+                    let account = serde_json::to_value(&ctx.account).unwrap_or_default();
+                    if let Some(t) = account["id_token"].as_str() {
+                        record.lock().expect("lock").push(t.to_owned());
+                    }
+                }
+                Ok(Some(ctx.token))
+            }
+        })
+    })
+    .await;
+    for alg in [
+        SigningAlg::RS256,
+        SigningAlg::PS256,
+        SigningAlg::ES256,
+        SigningAlg::EdDSA,
+    ] {
+        idp.set_signing_alg(alg);
+        assert_sign_in(&server, "corp").await;
+        let id_token = id_tokens.lock().expect("lock").pop().expect("id_token");
+        let header = id_token.split('.').next().and_then(b64url_decode);
+        let header: Value = serde_json::from_slice(&header.expect("base64url")).expect("JSON");
+        assert_eq!(header["alg"], alg.name());
+        assert_eq!(header["kid"], idp.current_kid());
+    }
+    assert_eq!(
+        idp.calls().jwks,
+        1,
+        "one key set holds every algorithm's key"
+    );
+}
+
+suite!(
+    keycloak_realm_issuer_with_a_path,
+    auth0_issuer_with_its_trailing_slash,
+    every_id_token_algorithm_signs_in,
+);
