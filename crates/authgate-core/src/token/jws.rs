@@ -155,9 +155,9 @@ impl JwsKey {
     }
 
     /// Also accepts tokens signed by the private key of this public key (PEM: SPKI
-    /// `BEGIN PUBLIC KEY`, or PKCS#1 `BEGIN RSA PUBLIC KEY` for RS256): the previous
-    /// signing key, while the sessions it signed last. Only for RS256 and EdDSA
-    /// (HS256 rotates with the secrets).
+    /// `BEGIN PUBLIC KEY`, or PKCS#1 `BEGIN RSA PUBLIC KEY` for RS256): typically the
+    /// previous signing key, kept until the sessions it signed have expired or been
+    /// re-issued. Only for RS256 and EdDSA (HS256 rotates with the secrets).
     pub fn verify_with(mut self, public_key_pem: impl AsRef<[u8]>) -> Self {
         self.public_pems.push(public_key_pem.as_ref().to_vec());
         self
@@ -229,7 +229,8 @@ impl JwsCodec {
             .ok_or(Error::InvalidToken("no signing key"))?;
         let payload = serde_json::to_vec(claims)
             .map_err(|_| Error::InvalidToken("claims could not be serialized"))?;
-        let mut token = String::with_capacity(header.len() + payload.len() * 4 / 3 + 360);
+        // Header, payload and room for the signature (342 characters for RS256).
+        let mut token = String::with_capacity(header.len() + payload.len() * 4 / 3 + 350);
         token.push_str(header);
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
