@@ -9,7 +9,7 @@ use crate::{
     cookies::CookieNames,
     csrf::CsrfGuard,
     origin::Origin,
-    Callbacks, Error, ErrorCode, Events, JwtContext, Provider, RedirectContext, Session,
+    Callbacks, Error, ErrorCode, Events, JwsKey, JwtContext, Provider, RedirectContext, Session,
     SessionContext, SignInContext, SignInDecision, Token, TokenCodec, TokenFormat,
 };
 
@@ -89,6 +89,7 @@ pub struct AuthConfig {
     pub(crate) pages: Pages,
     pub(crate) theme: Theme,
     pub(crate) error_codes: Vec<(String, String)>,
+    /// The session token format (the check cookies are always JWE).
     pub(crate) format: TokenFormat,
     pub(crate) max_body_bytes: usize,
     pub(crate) token_cache_capacity: usize,
@@ -262,6 +263,7 @@ pub struct AuthConfigBuilder {
     theme: Theme,
     error_codes: Vec<(String, String)>,
     format: TokenFormat,
+    jws: Option<JwsKey>,
     max_body_bytes: usize,
     token_cache_capacity: usize,
     http_timeout: Duration,
@@ -294,6 +296,8 @@ impl Default for AuthConfigBuilder {
             error_codes: Vec::new(),
             // Auth.js v5 tokens and `authjs.*` cookies.
             format: TokenFormat::AuthJsV5,
+            // The session is encrypted: a JWS is opt-in, its claims are readable.
+            jws: None,
             // Auth bodies are small forms; 64 KiB bounds memory per request.
             max_body_bytes: 64 * 1024,
             // Verified tokens cached by exact cookie value; bounded.
@@ -443,6 +447,45 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// Issues and reads the session as a signed JWT (compact JWS) with `key` instead of
+    /// the Auth.js JWE, for apps whose other services verify the session with a JWT
+    /// library: HS256 with a key derived from the secrets ([`JwsKey::hs256`]), RS256 or
+    /// EdDSA with a PEM private key ([`JwsKey::rs256`], [`JwsKey::eddsa`]).
+    ///
+    /// **The claims are readable** by anyone who holds the cookie (base64url, not
+    /// encrypted): keep provider tokens (access, refresh and id tokens) and anything
+    /// else secret out of the token your `jwt` callback returns.
+    ///
+    /// Once set, only a JWS is a session (a JWE cookie is rejected), and without it a
+    /// JWS is never read, even one signed with the secret. The state, PKCE and nonce
+    /// check cookies stay encrypted JWEs. An invalid key fails at
+    /// [`AuthConfigBuilder::build`], and so does the combination with
+    /// [`AuthConfigBuilder::nextauth_v4_compat`] (a NextAuth.js v4 app could not read
+    /// the token anyway).
+    ///
+    /// ```
+    /// use authgate_core::{AuthConfig, JwsKey, TokenFormat};
+    /// # let private_key_pem = include_str!(concat!(
+    /// #     env!("CARGO_MANIFEST_DIR"), "/src/token/jws/testdata/rs256-1.pem"));
+    /// let config = AuthConfig::builder()
+    ///     .secret("a-long-random-secret-from-openssl-rand-base64-32")
+    ///     .url("https://app.example")
+    ///     .session_jws(JwsKey::rs256(private_key_pem))
+    ///     .build()?;
+    /// assert!(matches!(config.token_codec(true).format(), TokenFormat::Jws(k) if k.alg() == "RS256"));
+    /// assert!(AuthConfig::builder()
+    ///     .secret("a-long-random-secret-from-openssl-rand-base64-32")
+    ///     .url("https://app.example")
+    ///     .session_jws(JwsKey::rs256("not a key"))
+    ///     .build()
+    ///     .is_err());
+    /// # Ok::<(), authgate_core::Error>(())
+    /// ```
+    pub fn session_jws(mut self, key: JwsKey) -> Self {
+        self.jws = Some(key);
+        self
+    }
+
     /// The largest request body an auth route reads (default 64 KiB); larger gets 413.
     pub fn max_body_bytes(mut self, bytes: usize) -> Self {
         self.max_body_bytes = bytes;
@@ -469,33 +512,41 @@ impl AuthConfigBuilder {
         }
         validate_secrets(&self.secrets)?;
         let (canonical, url_path) = validate_url(self.url.as_deref(), self.trust_host)?;
-        let base_path = validate_base_path(self.base_path.or(url_path), self.format)?;
+        let base_path = validate_base_path(self.base_path.or(url_path), &self.format)?;
         validate_providers(&self.providers)?;
         validate_strategy(self.strategy, &self.providers)?;
         validate_error_codes(&self.error_codes)?;
         validate_pages(&self.pages)?;
         let update_age = validate_ages(self.max_age, self.update_age)?;
-        let prefix = match self.format {
-            TokenFormat::AuthJsV5 => "authjs",
-            TokenFormat::NextAuthV4 => "next-auth",
+        // The JWE format of the cookie family: the check cookies, and the session
+        // unless a JWS is chosen.
+        let v4 = self.format == TokenFormat::NextAuthV4;
+        let format = match self.jws {
+            Some(_) if v4 => {
+                return invalid(
+                    "session_jws cannot be combined with nextauth_v4_compat: NextAuth.js v4 \
+                     reads only its JWE session tokens"
+                        .into(),
+                )
+            }
+            Some(key) => TokenFormat::Jws(key),
+            None => self.format.clone(),
         };
+        let prefix = if v4 { "next-auth" } else { "authjs" };
         let names = [
             CookieNames::new(prefix, false),
             CookieNames::new(prefix, true),
         ];
         let codec = |n: &CookieNames| {
-            let salt = match self.format {
-                TokenFormat::AuthJsV5 => n.session_token.as_str(),
-                TokenFormat::NextAuthV4 => "",
-            };
-            TokenCodec::new(self.format, &self.secrets, salt)
+            let salt = if v4 { "" } else { n.session_token.as_str() };
+            TokenCodec::new(format.clone(), &self.secrets, salt)
         };
         let codecs = [codec(&names[0])?, codec(&names[1])?];
         let check_codecs = |n: &CookieNames| -> Result<[TokenCodec; 3], Error> {
             Ok([
-                TokenCodec::new(self.format, &self.secrets, &n.state)?,
-                TokenCodec::new(self.format, &self.secrets, &n.pkce)?,
-                TokenCodec::new(self.format, &self.secrets, &n.nonce)?,
+                TokenCodec::new(self.format.clone(), &self.secrets, &n.state)?,
+                TokenCodec::new(self.format.clone(), &self.secrets, &n.pkce)?,
+                TokenCodec::new(self.format.clone(), &self.secrets, &n.nonce)?,
             ])
         };
         let check_codecs = [check_codecs(&names[0])?, check_codecs(&names[1])?];
@@ -514,7 +565,7 @@ impl AuthConfigBuilder {
             pages: self.pages,
             theme: self.theme,
             error_codes: self.error_codes,
-            format: self.format,
+            format,
             max_body_bytes: self.max_body_bytes,
             token_cache_capacity: self.token_cache_capacity,
             http_timeout: self.http_timeout,
@@ -584,10 +635,10 @@ fn validate_url(
 }
 
 /// An absolute path without a trailing slash; the format's default when unset.
-fn validate_base_path(path: Option<String>, format: TokenFormat) -> Result<String, Error> {
+fn validate_base_path(path: Option<String>, format: &TokenFormat) -> Result<String, Error> {
     let default = match format {
-        TokenFormat::AuthJsV5 => "/auth",
         TokenFormat::NextAuthV4 => "/api/auth",
+        _ => "/auth",
     };
     let path = path.unwrap_or_else(|| default.to_owned());
     let path = path.trim_end_matches('/').to_owned();

@@ -33,7 +33,9 @@
 //! ```
 //!
 //! The session cookie is an Auth.js v5 token ([`TokenCodec`]): an Auth.js app with the
-//! same secret reads authgate's cookies and the other way round.
+//! same secret reads authgate's cookies and the other way round. Apps whose other
+//! services verify the session themselves can opt in to a signed JWT instead
+//! ([`AuthConfigBuilder::session_jws`], [`JwsKey`]).
 //!
 //! Errors that reach a client are Auth.js error types ([`ErrorCode`]); the app's own
 //! codes (from `authorize` or `sign_in`, see [`Error::app_code`]) reach it only when
@@ -73,6 +75,11 @@ pub use error::Error;
 pub use error_code::{ErrorCode, ErrorPage};
 pub use events::{Events, NoEvents, SessionEvent, SignInEvent, SignOutEvent};
 pub use http;
+/// The `jsonwebtoken` crate authgate signs and verifies JWTs with (its `rust_crypto`
+/// backend), re-exported so that Rust code verifying a JWS session
+/// ([`TokenFormat::Jws`]) uses the same version. A second dependency on it that turns
+/// on its `aws_lc_rs` feature would give it two crypto backends, and it panics then.
+pub use jsonwebtoken;
 pub use providers::presets;
 pub use providers::{
     AuthorizeRequest, Check, ClientAuth, CredentialField, Credentials, OAuth, OAuthKind, Provider,
@@ -80,7 +87,7 @@ pub use providers::{
 };
 pub use redirect::default_redirect;
 pub use session::{Session, SessionUser};
-pub use token::{Token, TokenCodec, TokenFormat, CLOCK_TOLERANCE_SECS};
+pub use token::{JwsKey, Token, TokenCodec, TokenFormat, CLOCK_TOLERANCE_SECS};
 pub use user::{Account, AccountType, User};
 
 /// Now, in unix seconds.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use quick_cache::sync::Cache;
 
-use super::{jwe::CLOCK_TOLERANCE_SECS, Token, TokenCodec};
+use super::{jose::CLOCK_TOLERANCE_SECS, Token, TokenCodec};
 use crate::Error;
 
 /// A bounded cache of verified tokens, one per scheme (`[http, https]`: the cookies and

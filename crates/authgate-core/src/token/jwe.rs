@@ -7,13 +7,11 @@
 //! b64u(header) . "" . b64u(iv) . b64u(ciphertext) . b64u(tag)
 //! ```
 //!
-//! Two flavours are supported, see [`TokenFormat`]. All keys are derived once, in
-//! [`TokenCodec::new`]; encoding and decoding only run the ciphers.
+//! Two flavours are supported, see [`JweFlavour`]. All keys are derived once, in
+//! [`JweCodec::new`]; encoding and decoding only run the ciphers.
 
-use std::fmt;
 use std::slice;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use aes::Aes256;
 use aes_gcm::aead::AeadInPlace;
@@ -22,19 +20,17 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, InnerIvInit, KeyInit};
-use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use serde_json::{Map, Value};
-use sha2::{Digest, Sha256, Sha512};
+use serde_json::Value;
+use sha2::{Sha256, Sha512};
 
+use super::jose::{
+    check_secrets, claims_at, decode_segment, header_kid, hkdf, parse_header, thumbprint, Claims,
+};
 use crate::Error;
 
 type HmacSha512 = Hmac<Sha512>;
-type Claims = Map<String, Value>;
-
-/// Clock skew, in seconds, tolerated when checking `exp` and `nbf` (as Auth.js does).
-pub const CLOCK_TOLERANCE_SECS: i64 = 15;
 
 /// `b64u({"alg":"dir","enc":"A256GCM"})`, the header next-auth v4 writes.
 const GCM_HEADER_SEGMENT: &str = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0";
@@ -44,15 +40,14 @@ const CBC_TAG_LEN: usize = 32;
 const GCM_IV_LEN: usize = 12;
 const GCM_TAG_LEN: usize = 16;
 
-/// Which Auth.js generation's session-token format to write (and derive keys for).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum TokenFormat {
-    /// Auth.js v5 (`@auth/core`): `A256CBC-HS512` with a `kid` header; HKDF info
-    /// `Auth.js Generated Encryption Key (<salt>)`, where the salt is the cookie name.
-    #[default]
+/// Which Auth.js generation's JWE a [`JweCodec`] writes (and derives keys for).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum JweFlavour {
+    /// Auth.js v5: `A256CBC-HS512` with a `kid`; HKDF info
+    /// `Auth.js Generated Encryption Key (<salt>)`.
     AuthJsV5,
     /// NextAuth.js v4: `A256GCM` without `kid`; HKDF info
-    /// `NextAuth.js Generated Encryption Key` (the v4 session cookie uses an empty salt).
+    /// `NextAuth.js Generated Encryption Key` (with ` (<salt>)` when salted).
     NextAuthV4,
 }
 
@@ -81,12 +76,10 @@ struct DerivedKey {
 
 impl DerivedKey {
     fn derive(secret: &[u8], salt: &str, info: &str) -> Result<Self, Error> {
-        let hkdf = Hkdf::<Sha256>::new(Some(salt.as_bytes()), secret);
         let mut cbc_key = [0u8; 64];
         let mut gcm_key = [0u8; 32];
-        hkdf.expand(info.as_bytes(), &mut cbc_key)
-            .and_then(|()| hkdf.expand(info.as_bytes(), &mut gcm_key))
-            .map_err(|_| Error::Config("key derivation failed".to_owned()))?;
+        hkdf(secret, salt, info, &mut cbc_key)?;
+        hkdf(secret, salt, info, &mut gcm_key)?;
 
         let (mac_key, enc_key) = cbc_key.split_at(32);
         let cbc_mac = <HmacSha512 as Mac>::new_from_slice(mac_key)
@@ -118,121 +111,57 @@ impl DerivedKey {
     }
 }
 
-/// RFC 7638 JWK thumbprint of a symmetric key, as Auth.js computes it for `kid`.
-fn thumbprint<D: Digest>(key: &[u8]) -> String {
-    let jwk = format!(r#"{{"k":"{}","kty":"oct"}}"#, URL_SAFE_NO_PAD.encode(key));
-    URL_SAFE_NO_PAD.encode(D::digest(jwk.as_bytes()))
-}
-
-/// Encrypts and decrypts Auth.js session tokens (compact JWE, `alg: "dir"`).
+/// Encrypts and decrypts Auth.js session tokens (compact JWE, `alg: "dir"`): the JWE
+/// formats of [`crate::TokenCodec`].
 ///
 /// Holds the keys derived from every configured secret; cloning is cheap (the keys
 /// are shared).
 #[derive(Clone)]
-pub struct TokenCodec {
-    format: TokenFormat,
-    salt: String,
+pub(super) struct JweCodec {
+    flavour: JweFlavour,
     /// One entry per secret, in configuration order; never empty.
     keys: Arc<[DerivedKey]>,
 }
 
-impl fmt::Debug for TokenCodec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenCodec")
-            .field("format", &self.format)
-            .field("salt", &self.salt)
-            .field("secrets", &self.keys.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl TokenCodec {
-    /// Derives the keys for every secret in `secrets`.
-    ///
-    /// `salt` is the HKDF salt: the session cookie's name for Auth.js v5 (for example
-    /// `authjs.session-token` or `__Secure-authjs.session-token`), the empty string
-    /// for a NextAuth.js v4 session cookie. Tokens are encoded with the first secret;
-    /// the others are accepted when decoding, for rotation.
-    ///
-    /// # Errors
-    /// [`Error::Config`] if `secrets` is empty or any secret is empty.
-    pub fn new<S: AsRef<[u8]>>(
-        format: TokenFormat,
+impl JweCodec {
+    /// Derives the keys for every secret in `secrets` (see [`crate::TokenCodec::new`]).
+    pub(super) fn new<S: AsRef<[u8]>>(
+        flavour: JweFlavour,
         secrets: &[S],
         salt: &str,
     ) -> Result<Self, Error> {
-        if secrets.is_empty() {
-            return Err(Error::Config("at least one secret is required".to_owned()));
-        }
-        let info = match format {
-            TokenFormat::AuthJsV5 => format!("Auth.js Generated Encryption Key ({salt})"),
-            TokenFormat::NextAuthV4 if salt.is_empty() => {
+        check_secrets(secrets)?;
+        let info = match flavour {
+            JweFlavour::AuthJsV5 => format!("Auth.js Generated Encryption Key ({salt})"),
+            JweFlavour::NextAuthV4 if salt.is_empty() => {
                 "NextAuth.js Generated Encryption Key".to_owned()
             }
-            TokenFormat::NextAuthV4 => format!("NextAuth.js Generated Encryption Key ({salt})"),
+            JweFlavour::NextAuthV4 => format!("NextAuth.js Generated Encryption Key ({salt})"),
         };
         let keys = secrets
             .iter()
-            .enumerate()
-            .map(|(i, secret)| {
-                let secret = secret.as_ref();
-                if secret.is_empty() {
-                    return Err(Error::Config(format!("secret at index {i} is empty")));
-                }
-                DerivedKey::derive(secret, salt, &info)
-            })
+            .map(|secret| DerivedKey::derive(secret.as_ref(), salt, &info))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
-            format,
-            salt: salt.to_owned(),
+            flavour,
             keys: keys.into(),
         })
     }
 
-    /// The token format this codec writes.
-    pub fn format(&self) -> TokenFormat {
-        self.format
-    }
-
-    /// The HKDF salt (cookie name) the keys were derived with.
-    pub fn salt(&self) -> &str {
-        &self.salt
-    }
-
-    /// Encrypt exactly these claims (the caller sets iat/exp/jti).
-    ///
-    /// Uses the first secret: `A256CBC-HS512` with a `kid` for
-    /// [`TokenFormat::AuthJsV5`], `A256GCM` without `kid` for [`TokenFormat::NextAuthV4`].
-    ///
-    /// # Errors
-    /// Fails only if the claims cannot be serialized or encryption fails.
-    pub fn encode(&self, claims: &Map<String, Value>) -> Result<String, Error> {
+    /// Encrypt exactly these claims with the first secret: `A256CBC-HS512` with a `kid`
+    /// for v5, `A256GCM` without `kid` for v4.
+    pub(super) fn encode(&self, claims: &Claims) -> Result<String, Error> {
         let plaintext = serde_json::to_vec(claims)
             .map_err(|_| Error::InvalidToken("claims could not be serialized"))?;
         let key = self.encoding_key()?;
-        match self.format {
-            TokenFormat::AuthJsV5 => seal(key, Enc::A256CbcHs512, &key.cbc_header, plaintext),
-            TokenFormat::NextAuthV4 => seal(key, Enc::A256Gcm, GCM_HEADER_SEGMENT, plaintext),
+        match self.flavour {
+            JweFlavour::AuthJsV5 => seal(key, Enc::A256CbcHs512, &key.cbc_header, plaintext),
+            JweFlavour::NextAuthV4 => seal(key, Enc::A256Gcm, GCM_HEADER_SEGMENT, plaintext),
         }
     }
 
-    /// Decrypt and check exp/nbf against the system clock.
-    ///
-    /// # Errors
-    /// [`Error::TokenExpired`] if `exp` has passed (beyond the 15 s tolerance),
-    /// [`Error::InvalidToken`] for anything else wrong with the token.
-    pub fn decode(&self, token: &str) -> Result<Map<String, Value>, Error> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        self.decode_at(token, now)
-    }
-
-    /// Same with an explicit "now" (unix seconds), for tests.
-    ///
-    /// # Errors
-    /// As [`TokenCodec::decode`].
-    pub fn decode_at(&self, token: &str, now: i64) -> Result<Map<String, Value>, Error> {
+    /// Decrypts `token` and checks its claims at `now` (unix seconds).
+    pub(super) fn decode_at(&self, token: &str, now: i64) -> Result<Claims, Error> {
         let mut parts = token.split('.');
         let (Some(header), Some(encrypted_key), Some(iv), Some(ciphertext), Some(tag), None) = (
             parts.next(),
@@ -294,10 +223,7 @@ impl TokenCodec {
             }
         };
 
-        let claims: Claims = serde_json::from_slice(&plaintext)
-            .map_err(|_| Error::InvalidToken("payload is not a JSON object"))?;
-        check_claims(&claims, now)?;
-        Ok(claims)
+        claims_at(&plaintext, now)
     }
 
     fn encoding_key(&self) -> Result<&DerivedKey, Error> {
@@ -316,9 +242,7 @@ impl TokenCodec {
             return Ok((Enc::A256CbcHs512, slice::from_ref(key)));
         }
 
-        let raw = decode_segment(segment, "malformed header")?;
-        let header: Map<String, Value> =
-            serde_json::from_slice(&raw).map_err(|_| Error::InvalidToken("malformed header"))?;
+        let header = parse_header(segment)?;
         if header.get("alg").and_then(Value::as_str) != Some("dir") {
             return Err(Error::InvalidToken("unsupported alg"));
         }
@@ -327,18 +251,17 @@ impl TokenCodec {
             Some("A256GCM") => Enc::A256Gcm,
             _ => return Err(Error::InvalidToken("unsupported enc")),
         };
-        if header.contains_key("zip") || header.contains_key("crit") {
+        if header.contains_key("zip") {
             return Err(Error::InvalidToken("unsupported header parameter"));
         }
-        match header.get("kid") {
+        match header_kid(&header)? {
             None => Ok((enc, &self.keys)),
-            Some(Value::String(kid)) => self
+            Some(kid) => self
                 .keys
                 .iter()
                 .find(|key| key.kid(enc) == kid)
                 .map(|key| (enc, slice::from_ref(key)))
                 .ok_or(Error::InvalidToken("no key matches kid")),
-            Some(_) => Err(Error::InvalidToken("malformed kid")),
         }
     }
 }
@@ -417,39 +340,6 @@ fn decode_fixed<const N: usize>(segment: &str, reason: &'static str) -> Result<[
         Ok(n) if n == N => Ok(out),
         _ => Err(Error::InvalidToken(reason)),
     }
-}
-
-/// Decodes a base64url segment (no padding, canonical) into a buffer sized up front.
-fn decode_segment(segment: &str, reason: &'static str) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::with_capacity(base64::decoded_len_estimate(segment.len()));
-    URL_SAFE_NO_PAD
-        .decode_vec(segment, &mut out)
-        .map_err(|_| Error::InvalidToken(reason))?;
-    Ok(out)
-}
-
-/// Checks `exp` (required), `nbf` and `iat` like `jose`'s `jwtDecrypt` with a 15 s tolerance.
-fn check_claims(claims: &Claims, now: i64) -> Result<(), Error> {
-    let exp = claims
-        .get("exp")
-        .ok_or(Error::InvalidToken("missing exp claim"))?
-        .as_f64()
-        .ok_or(Error::InvalidToken("exp claim is not a number"))?;
-    if exp <= now.saturating_sub(CLOCK_TOLERANCE_SECS) as f64 {
-        return Err(Error::TokenExpired);
-    }
-    if let Some(nbf) = claims.get("nbf") {
-        let nbf = nbf
-            .as_f64()
-            .ok_or(Error::InvalidToken("nbf claim is not a number"))?;
-        if nbf > now.saturating_add(CLOCK_TOLERANCE_SECS) as f64 {
-            return Err(Error::InvalidToken("token not yet valid"));
-        }
-    }
-    if claims.get("iat").is_some_and(|iat| !iat.is_number()) {
-        return Err(Error::InvalidToken("iat claim is not a number"));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,12 +1,20 @@
 //! The JWT session payload ([`Token`]) and its cookie format.
 //!
-//! - `jwe.rs`: the Auth.js-compatible encrypted token codec ([`TokenCodec`]).
+//! - `codec.rs`: [`TokenCodec`], one codec for every [`TokenFormat`].
+//! - `jwe.rs`: the Auth.js-compatible encrypted tokens (the default).
+//! - `jws.rs`: signed tokens, opt-in ([`JwsKey`]).
+//! - `jose.rs`: what they share (claim rules, header, HKDF).
 //! - `cache.rs`: verified tokens cached by cookie value.
 
 pub(crate) mod cache;
+mod codec;
+mod jose;
 mod jwe;
+mod jws;
 
-pub use jwe::{TokenCodec, TokenFormat, CLOCK_TOLERANCE_SECS};
+pub use codec::{TokenCodec, TokenFormat};
+pub use jose::CLOCK_TOLERANCE_SECS;
+pub use jws::JwsKey;
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{Map, Value};

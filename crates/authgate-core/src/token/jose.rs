@@ -1,0 +1,101 @@
+//! What the session-token formats share: the claim rules, base64url segments, the
+//! protected header, HKDF and RFC 7638 thumbprints.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hkdf::Hkdf;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::Error;
+
+/// The claims of a token, as a JSON object.
+pub(super) type Claims = Map<String, Value>;
+
+/// Clock skew, in seconds, tolerated when checking `exp` and `nbf` (as Auth.js does).
+pub const CLOCK_TOLERANCE_SECS: i64 = 15;
+
+/// Checks that there is at least one secret and that none is empty.
+pub(super) fn check_secrets<S: AsRef<[u8]>>(secrets: &[S]) -> Result<(), Error> {
+    if secrets.is_empty() {
+        return Err(Error::Config("at least one secret is required".to_owned()));
+    }
+    match secrets.iter().position(|s| s.as_ref().is_empty()) {
+        Some(i) => Err(Error::Config(format!("secret at index {i} is empty"))),
+        None => Ok(()),
+    }
+}
+
+/// HKDF-SHA-256 of `secret` with `salt` and `info`, filling `out`.
+pub(super) fn hkdf(secret: &[u8], salt: &str, info: &str, out: &mut [u8]) -> Result<(), Error> {
+    Hkdf::<Sha256>::new(Some(salt.as_bytes()), secret)
+        .expand(info.as_bytes(), out)
+        .map_err(|_| Error::Config("key derivation failed".to_owned()))
+}
+
+/// RFC 7638 JWK thumbprint of a symmetric key, as Auth.js computes it for `kid`.
+pub(super) fn thumbprint<D: Digest>(key: &[u8]) -> String {
+    let jwk = format!(r#"{{"k":"{}","kty":"oct"}}"#, URL_SAFE_NO_PAD.encode(key));
+    URL_SAFE_NO_PAD.encode(D::digest(jwk.as_bytes()))
+}
+
+/// Decodes a base64url segment (no padding, canonical) into a buffer sized up front.
+pub(super) fn decode_segment(segment: &str, reason: &'static str) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::with_capacity(base64::decoded_len_estimate(segment.len()));
+    URL_SAFE_NO_PAD
+        .decode_vec(segment, &mut out)
+        .map_err(|_| Error::InvalidToken(reason))?;
+    Ok(out)
+}
+
+/// Decodes a protected header: a JSON object that asks for no extension (`crit`).
+pub(super) fn parse_header(segment: &str) -> Result<Map<String, Value>, Error> {
+    let raw = decode_segment(segment, "malformed header")?;
+    let header: Map<String, Value> =
+        serde_json::from_slice(&raw).map_err(|_| Error::InvalidToken("malformed header"))?;
+    if header.contains_key("crit") {
+        return Err(Error::InvalidToken("unsupported header parameter"));
+    }
+    Ok(header)
+}
+
+/// The `kid` of a decoded header: `None` when absent, an error when not a string.
+pub(super) fn header_kid(header: &Map<String, Value>) -> Result<Option<&str>, Error> {
+    match header.get("kid") {
+        None => Ok(None),
+        Some(Value::String(kid)) => Ok(Some(kid)),
+        Some(_) => Err(Error::InvalidToken("malformed kid")),
+    }
+}
+
+/// Parses a decrypted or verified payload and checks its claims at `now`.
+pub(super) fn claims_at(payload: &[u8], now: i64) -> Result<Claims, Error> {
+    let claims: Claims = serde_json::from_slice(payload)
+        .map_err(|_| Error::InvalidToken("payload is not a JSON object"))?;
+    check_claims(&claims, now)?;
+    Ok(claims)
+}
+
+/// Checks `exp` (required), `nbf` and `iat` like `jose`'s `jwtDecrypt` with a 15 s tolerance.
+fn check_claims(claims: &Claims, now: i64) -> Result<(), Error> {
+    let exp = claims
+        .get("exp")
+        .ok_or(Error::InvalidToken("missing exp claim"))?
+        .as_f64()
+        .ok_or(Error::InvalidToken("exp claim is not a number"))?;
+    if exp <= now.saturating_sub(CLOCK_TOLERANCE_SECS) as f64 {
+        return Err(Error::TokenExpired);
+    }
+    if let Some(nbf) = claims.get("nbf") {
+        let nbf = nbf
+            .as_f64()
+            .ok_or(Error::InvalidToken("nbf claim is not a number"))?;
+        if nbf > now.saturating_add(CLOCK_TOLERANCE_SECS) as f64 {
+            return Err(Error::InvalidToken("token not yet valid"));
+        }
+    }
+    if claims.get("iat").is_some_and(|iat| !iat.is_number()) {
+        return Err(Error::InvalidToken("iat claim is not a number"));
+    }
+    Ok(())
+}
