@@ -2,11 +2,11 @@
 //! is a JWS that other services verify with `jsonwebtoken` and the public key, the
 //! routes work as with the JWE, and neither format is ever read in place of the other.
 
-use authgate::jsonwebtoken::{self, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use authgate::{JwsKey, TokenCodec, TokenFormat};
 use authgate_tests::{
     b64url_decode, now, spawn_with, suite, token_for, Browser, Framework, Resp, SECRET, SESSION,
 };
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{json, Map, Value};
 
 // Test-only keys (crates/authgate-core/src/token/jws/testdata/README.md).

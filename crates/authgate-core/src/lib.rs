@@ -75,11 +75,6 @@ pub use error::Error;
 pub use error_code::{ErrorCode, ErrorPage};
 pub use events::{Events, NoEvents, SessionEvent, SignInEvent, SignOutEvent};
 pub use http;
-/// The `jsonwebtoken` crate authgate signs and verifies JWTs with (its `rust_crypto`
-/// backend), re-exported so that Rust code verifying a JWS session
-/// ([`TokenFormat::Jws`]) uses the same version. A second dependency on it that turns
-/// on its `aws_lc_rs` feature would give it two crypto backends, and it panics then.
-pub use jsonwebtoken;
 pub use providers::presets;
 pub use providers::{
     AuthorizeRequest, Check, ClientAuth, CredentialField, Credentials, OAuth, OAuthKind, Provider,
