@@ -138,3 +138,89 @@ pub(crate) fn clear_all(
         .map(|name| clear_cookie_with(name, attrs, cross_site))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use http::{header::COOKIE, HeaderMap};
+
+    use super::*;
+    use crate::TokenFormat;
+
+    const NAME: &str = "authjs.state";
+
+    fn codec() -> TokenCodec {
+        TokenCodec::new(
+            TokenFormat::AuthJsV5,
+            &["a-test-secret-of-32-bytes-or-more!"],
+            NAME,
+        )
+        .expect("codec")
+    }
+
+    fn jar(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(COOKIE, format!("{NAME}={value}").parse().expect("header"));
+        h
+    }
+
+    fn sealed(exp_from_now: i64, provider: &str) -> String {
+        let now = crate::time_now();
+        let claims = serde_json::json!({
+            "value": "v", "provider": provider, "iat": now, "exp": now + exp_from_now
+        });
+        let Value::Object(map) = claims else {
+            unreachable!()
+        };
+        codec().encode(&map).expect("encode")
+    }
+
+    #[test]
+    fn a_fresh_cookie_reads_back_for_its_provider_only() {
+        let attrs = CookieAttrs { secure: false };
+        let set = issue(&codec(), NAME, "idp", "v", attrs, false, Some("/next")).expect("issue");
+        let value = set
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("pair")[NAME.len() + 1..]
+            .to_owned();
+        let h = jar(&value);
+        let cookies = RequestCookies::parse(&h);
+        assert_eq!(read(&codec(), &cookies, NAME, "idp").expect("read"), "v");
+        assert_eq!(
+            verify_state(&codec(), &cookies, NAME, "idp", Some("v")).expect("state"),
+            Some("/next".to_owned())
+        );
+        let err = read(&codec(), &cookies, NAME, "other").expect_err("foreign");
+        assert_eq!(err.code(), ErrorCode::InvalidCheck);
+        assert!(verify_state(&codec(), &cookies, NAME, "idp", Some("w")).is_err());
+        assert!(verify_state(&codec(), &cookies, NAME, "idp", None).is_err());
+    }
+
+    #[test]
+    fn expired_tampered_and_missing_cookies_fail() {
+        let h = jar(&sealed(-60, "idp"));
+        let err = read(&codec(), &RequestCookies::parse(&h), NAME, "idp").expect_err("expired");
+        assert_eq!(err.code(), ErrorCode::InvalidCheck);
+        let h = jar(&sealed(-5, "idp"));
+        assert!(
+            read(&codec(), &RequestCookies::parse(&h), NAME, "idp").is_ok(),
+            "within the clock tolerance"
+        );
+        let mut tampered = sealed(600, "idp");
+        tampered.insert(20, 'A');
+        let h = jar(&tampered);
+        assert!(read(&codec(), &RequestCookies::parse(&h), NAME, "idp").is_err());
+        let h = HeaderMap::new();
+        assert!(read(&codec(), &RequestCookies::parse(&h), NAME, "idp").is_err());
+        let other = TokenCodec::new(
+            TokenFormat::AuthJsV5,
+            &["another-secret-of-32-bytes-or-more"],
+            NAME,
+        )
+        .expect("codec");
+        let h = jar(&sealed(600, "idp"));
+        assert!(read(&other, &RequestCookies::parse(&h), NAME, "idp").is_err());
+    }
+}
