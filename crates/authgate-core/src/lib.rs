@@ -41,6 +41,7 @@
 //! codes (from `authorize` or `sign_in`, see [`Error::app_code`]) reach it only when
 //! allow-listed with [`AuthConfigBuilder::error_code`].
 
+pub mod adapter;
 mod auth;
 mod callbacks;
 mod config;

@@ -1,0 +1,116 @@
+//! Database adapters: where users, accounts, sessions and verification tokens live when
+//! the app has a database (Auth.js's adapters). One trait, [`Adapter`], object-safe so
+//! the engine holds an `Arc<dyn Adapter>`; a memory adapter here ([`MemoryAdapter`]); the
+//! SQL and Redis ones in `authgate-sqlx` and `authgate-redis`. Every adapter passes the
+//! conformance suite in `testing` (feature `adapter-tests`).
+//!
+//! Session and verification tokens reach an adapter already hashed (SHA-256): a
+//! leaked table holds no usable token.
+
+mod error;
+mod memory;
+mod model;
+#[cfg(feature = "adapter-tests")]
+pub mod testing;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+pub use error::AdapterError;
+pub use memory::MemoryAdapter;
+pub use model::{
+    AdapterAccount, AdapterSession, AdapterUser, NewUser, UserUpdate, VerificationToken,
+};
+
+/// A store of users, accounts, sessions and verification tokens: Auth.js's adapter
+/// methods, plus what session management needs (list and delete a user's sessions) and
+/// an atomic "create the user and link the account".
+///
+/// Rules every adapter keeps (the conformance suite checks them): new user ids are
+/// random (UUID v4), never sequential; at most one user per email and one link per
+/// `(provider, provider_account_id)`, also under concurrent writes (the loser gets
+/// [`AdapterError::Conflict`]); `use_verification_token` returns a token at most once;
+/// expired sessions and tokens are never returned as valid by `get_session_and_user`
+/// and `use_verification_token`; deleting a user deletes its accounts and sessions.
+#[async_trait]
+pub trait Adapter: Send + Sync + 'static {
+    /// Creates a user with a new random id.
+    async fn create_user(&self, user: NewUser) -> Result<AdapterUser, AdapterError>;
+    /// Creates a user and links an account to it, in one transaction: both or neither.
+    /// `account.user_id` is ignored (the new user's id is used).
+    async fn create_user_with_account(
+        &self,
+        user: NewUser,
+        account: AdapterAccount,
+    ) -> Result<AdapterUser, AdapterError>;
+    /// A user by id.
+    async fn get_user(&self, id: &str) -> Result<Option<AdapterUser>, AdapterError>;
+    /// A user by email (exact match; the engine lowercases emails).
+    async fn get_user_by_email(&self, email: &str) -> Result<Option<AdapterUser>, AdapterError>;
+    /// The user linked to a provider account.
+    async fn get_user_by_account(
+        &self,
+        provider: &str,
+        provider_account_id: &str,
+    ) -> Result<Option<AdapterUser>, AdapterError>;
+    /// Updates a user's fields; `NotFound` when there is no such user.
+    async fn update_user(&self, id: &str, update: UserUpdate) -> Result<AdapterUser, AdapterError>;
+    /// Deletes a user, its accounts and its sessions (nothing when there is none).
+    async fn delete_user(&self, id: &str) -> Result<(), AdapterError>;
+    /// Links an account to a user.
+    async fn link_account(&self, account: AdapterAccount) -> Result<(), AdapterError>;
+    /// Replaces a linked account's fields (refreshed tokens); `NotFound` when unknown.
+    async fn update_account(&self, account: AdapterAccount) -> Result<(), AdapterError>;
+    /// The accounts linked to a user.
+    async fn list_accounts(&self, user_id: &str) -> Result<Vec<AdapterAccount>, AdapterError>;
+    /// Unlinks an account (nothing when it is not linked).
+    async fn unlink_account(
+        &self,
+        provider: &str,
+        provider_account_id: &str,
+    ) -> Result<(), AdapterError>;
+    /// Stores a session.
+    async fn create_session(&self, session: AdapterSession)
+        -> Result<AdapterSession, AdapterError>;
+    /// A session and its user, if the session exists and has not expired.
+    async fn get_session_and_user(
+        &self,
+        session_token: &str,
+    ) -> Result<Option<(AdapterSession, AdapterUser)>, AdapterError>;
+    /// Moves a session's expiry; `None` when there is no such session.
+    async fn update_session(
+        &self,
+        session_token: &str,
+        expires: OffsetDateTime,
+    ) -> Result<Option<AdapterSession>, AdapterError>;
+    /// Deletes a session, returning it (`None` when there was none).
+    async fn delete_session(
+        &self,
+        session_token: &str,
+    ) -> Result<Option<AdapterSession>, AdapterError>;
+    /// A user's unexpired sessions, soonest expiry first.
+    async fn list_sessions(&self, user_id: &str) -> Result<Vec<AdapterSession>, AdapterError>;
+    /// Deletes a user's sessions, except `keep` (a hashed token) if given; returns how
+    /// many were deleted.
+    async fn delete_sessions(&self, user_id: &str, keep: Option<&str>)
+        -> Result<u64, AdapterError>;
+    /// Stores a verification token.
+    async fn create_verification_token(
+        &self,
+        token: VerificationToken,
+    ) -> Result<VerificationToken, AdapterError>;
+    /// A verification token, if it exists and has not expired, without using it up (for
+    /// a confirm page that a mail scanner may fetch).
+    async fn find_verification_token(
+        &self,
+        identifier: &str,
+        token: &str,
+    ) -> Result<Option<VerificationToken>, AdapterError>;
+    /// Takes a verification token: returns it and deletes it, at most once even under
+    /// concurrent calls; an expired token is deleted and not returned.
+    async fn use_verification_token(
+        &self,
+        identifier: &str,
+        token: &str,
+    ) -> Result<Option<VerificationToken>, AdapterError>;
+}
