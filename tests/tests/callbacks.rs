@@ -364,10 +364,13 @@ async fn session_callback_shapes_the_body(fw: Framework) {
                 let mut session = ctx.session;
                 if let Some(user) = session.user.as_mut() {
                     user.email = None;
-                    user.id = ctx.token.sub.clone();
+                    user.id = ctx.token.as_ref().and_then(|t| t.sub.clone());
                 }
                 session.insert("tier", "gold")?;
-                session.insert("tokenRole", ctx.token.get::<String>("role"))?;
+                session.insert(
+                    "tokenRole",
+                    ctx.token.as_ref().and_then(|t| t.get::<String>("role")),
+                )?;
                 Ok(session)
             }
         })

@@ -17,6 +17,10 @@ pub enum AuthRejection {
     /// No session: 401 `{"error":"Unauthorized"}`.
     #[error("no session")]
     Unauthorized,
+    /// The session store is down (database sessions): 503
+    /// `{"error":"ServiceUnavailable"}`; the user was not signed out.
+    #[error("the session store is unavailable")]
+    Unavailable,
     /// The route is not behind an [`crate::AuthMiddleware`] (a setup mistake): 500.
     #[error("session extractor used on a route without AuthMiddleware")]
     NotMounted,
@@ -29,6 +33,7 @@ impl ResponseError for AuthRejection {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -36,6 +41,7 @@ impl ResponseError for AuthRejection {
     fn error_response(&self) -> HttpResponse {
         let code = match self {
             Self::Unauthorized => "Unauthorized",
+            Self::Unavailable => "ServiceUnavailable",
             other => {
                 tracing::error!("{other}");
                 ErrorCode::Configuration.name()
@@ -76,6 +82,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Session<T> {
         Box::pin(async move {
             let handle = handle?;
             let outcome = handle.get().await;
+            if outcome.is_unavailable() {
+                return Err(AuthRejection::Unavailable);
+            }
             let session = outcome
                 .session
                 .as_ref()

@@ -85,9 +85,10 @@ fn config(base: &str, jwt_runs: Arc<AtomicUsize>) -> AuthConfigBuilder {
         .on_session(|ctx| async move {
             let mut session = ctx.session;
             if let Some(user) = session.user.as_mut() {
-                user.id = ctx.token.sub.clone();
+                let token = ctx.token.unwrap_or_default();
+                user.id = token.sub.clone();
                 for key in ["team", "role"] {
-                    if let Some(v) = ctx.token.get::<String>(key) {
+                    if let Some(v) = token.get::<String>(key) {
                         user.insert(key, v)?;
                     }
                 }

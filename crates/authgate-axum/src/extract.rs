@@ -18,6 +18,10 @@ pub enum AuthRejection {
     /// No session: 401 `{"error":"Unauthorized"}`.
     #[error("no session")]
     Unauthorized,
+    /// The session store is down (database sessions): 503
+    /// `{"error":"ServiceUnavailable"}`; the user was not signed out.
+    #[error("the session store is unavailable")]
+    Unavailable,
     /// The route is not behind an [`crate::AuthLayer`] (a setup mistake): 500.
     #[error("session extractor used on a route without AuthLayer")]
     NotMounted,
@@ -32,6 +36,11 @@ impl IntoResponse for AuthRejection {
             Self::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 Json(serde_json::json!({ "error": "Unauthorized" })),
+            )
+                .into_response(),
+            Self::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "error": "ServiceUnavailable" })),
             )
                 .into_response(),
             other => {
@@ -73,6 +82,9 @@ pub struct Session<T = SessionUser> {
 impl<T: DeserializeOwned + 'static> Session<T> {
     async fn resolve(parts: &Parts) -> Result<Option<Self>, AuthRejection> {
         let outcome = handle(parts)?.get().await;
+        if outcome.is_unavailable() {
+            return Err(AuthRejection::Unavailable);
+        }
         let Some(session) = &outcome.session else {
             return Ok(None);
         };

@@ -11,7 +11,7 @@ use crate::{
     cookies::RequestCookies,
     respond::with_query,
     routes,
-    session::{self, ReadMode, SessionOutcome},
+    session::{self, ReadMode, SessionInfo, SessionOutcome},
     state::State,
     AuthConfig, Error, Token,
 };
@@ -103,6 +103,46 @@ impl Auth {
             "signin",
         );
         Some(with_query(&page, &[("callbackUrl", &callback)]))
+    }
+
+    /// The signed-in user's database sessions (empty without a session), for a "your
+    /// devices" page.
+    pub async fn list_sessions(
+        &self,
+        headers: &HeaderMap,
+        uri: &Uri,
+    ) -> Result<Vec<SessionInfo>, Error> {
+        let Some(origin) = self.state.origin(headers, uri) else {
+            return Ok(Vec::new());
+        };
+        session::manage::list(&self.state, &origin, headers).await
+    }
+
+    /// Revokes one of the signed-in user's sessions by its [`SessionInfo::id`]; whether
+    /// there was one.
+    pub async fn revoke_session(
+        &self,
+        headers: &HeaderMap,
+        uri: &Uri,
+        id: &str,
+    ) -> Result<bool, Error> {
+        let Some(origin) = self.state.origin(headers, uri) else {
+            return Ok(false);
+        };
+        session::manage::revoke(&self.state, &origin, headers, id).await
+    }
+
+    /// Revokes every session of the signed-in user except this request's ("sign out
+    /// everywhere else"); how many.
+    pub async fn revoke_other_sessions(
+        &self,
+        headers: &HeaderMap,
+        uri: &Uri,
+    ) -> Result<u64, Error> {
+        let Some(origin) = self.state.origin(headers, uri) else {
+            return Ok(0);
+        };
+        session::manage::revoke_others(&self.state, &origin, headers).await
     }
 
     /// Stamps `token` with a fresh `iat`, `exp = now + max_age` and `jti`, and encrypts it

@@ -100,10 +100,12 @@ pub struct JwtContext {
 /// Arguments of `session`.
 #[derive(Clone, Debug)]
 pub struct SessionContext {
-    /// The default session built from the token.
+    /// The default session: `{user: {name, email, image}, expires}`.
     pub session: Session,
-    /// The token `jwt` returned.
-    pub token: Token,
+    /// The token `jwt` returned (JWT strategy; `None` with database sessions).
+    pub token: Option<Token>,
+    /// The stored user (database strategy; `None` with JWT sessions).
+    pub user: Option<User>,
     /// `Some(Update)` on `POST /session`.
     pub trigger: Option<Trigger>,
     /// The `data` posted to `POST /session`.

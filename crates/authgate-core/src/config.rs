@@ -5,6 +5,7 @@ use std::{future::Future, sync::Arc, time::Duration};
 use url::Url;
 
 use crate::{
+    adapter::Adapter,
     callbacks::{boxed, CallbackChain},
     cookies::CookieNames,
     csrf::CsrfGuard,
@@ -84,6 +85,7 @@ pub struct AuthConfig {
     /// `None` until the app sets events: no payload is built for nobody.
     pub(crate) events: Option<Arc<dyn Events>>,
     pub(crate) strategy: SessionStrategy,
+    pub(crate) adapter: Option<Arc<dyn Adapter>>,
     pub(crate) max_age: Duration,
     pub(crate) update_age: Duration,
     pub(crate) pages: Pages,
@@ -202,6 +204,11 @@ impl AuthConfig {
         self.strategy
     }
 
+    /// The database adapter, if one is set.
+    pub fn adapter(&self) -> Option<&Arc<dyn Adapter>> {
+        self.adapter.as_ref()
+    }
+
     /// Session lifetime.
     pub fn max_age(&self) -> Duration {
         self.max_age
@@ -256,7 +263,9 @@ pub struct AuthConfigBuilder {
     providers: Vec<Provider>,
     callbacks: CallbackChain,
     events: Option<Arc<dyn Events>>,
-    strategy: SessionStrategy,
+    strategy: Option<SessionStrategy>,
+    adapter: Option<Arc<dyn Adapter>>,
+    credentials_database_sessions: bool,
     max_age: Duration,
     update_age: Option<Duration>,
     pages: Pages,
@@ -285,7 +294,11 @@ impl Default for AuthConfigBuilder {
             providers: Vec::new(),
             callbacks: CallbackChain::default(),
             events: None,
-            strategy: SessionStrategy::Jwt,
+            // JWT, or database sessions when an adapter is set (as Auth.js).
+            strategy: None,
+            adapter: None,
+            // Auth.js refuses credentials with database sessions; opt-in here.
+            credentials_database_sessions: false,
             // 30 days, as Auth.js.
             max_age: Duration::from_secs(30 * 24 * 3600),
             // 24 h as Auth.js (at most max_age): how often a sliding session is
@@ -396,15 +409,36 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// Sets the database adapter (users, accounts, sessions, verification tokens). The
+    /// strategy becomes [`SessionStrategy::Database`] unless set otherwise.
+    pub fn adapter(mut self, adapter: impl Adapter) -> Self {
+        self.adapter = Some(Arc::new(adapter));
+        self
+    }
+
+    /// Sets the database adapter from an `Arc` (to keep a handle of your own).
+    pub fn adapter_arc(mut self, adapter: Arc<dyn Adapter>) -> Self {
+        self.adapter = Some(adapter);
+        self
+    }
+
+    /// Lets credentials sign-ins create database sessions (Auth.js refuses credentials
+    /// with the database strategy). The user `authorize` returns is stored (created on
+    /// first sign-in, with the id `authorize` gave it) and gets a real session row.
+    pub fn credentials_database_sessions(mut self, allow: bool) -> Self {
+        self.credentials_database_sessions = allow;
+        self
+    }
+
     /// Sets the event handlers.
     pub fn events(mut self, events: impl Events) -> Self {
         self.events = Some(Arc::new(events));
         self
     }
 
-    /// Sets the session strategy.
+    /// Sets the session strategy (default: JWT, or database when an adapter is set).
     pub fn strategy(mut self, strategy: SessionStrategy) -> Self {
-        self.strategy = strategy;
+        self.strategy = Some(strategy);
         self
     }
 
@@ -514,7 +548,17 @@ impl AuthConfigBuilder {
         let (canonical, url_path) = validate_url(self.url.as_deref(), self.trust_host)?;
         let base_path = validate_base_path(self.base_path.or(url_path), &self.format)?;
         validate_providers(&self.providers)?;
-        validate_strategy(self.strategy, &self.providers)?;
+        let strategy = self.strategy.unwrap_or(if self.adapter.is_some() {
+            SessionStrategy::Database
+        } else {
+            SessionStrategy::Jwt
+        });
+        validate_strategy(
+            strategy,
+            self.adapter.is_some(),
+            self.credentials_database_sessions,
+            &self.providers,
+        )?;
         validate_error_codes(&self.error_codes)?;
         validate_pages(&self.pages)?;
         let update_age = validate_ages(self.max_age, self.update_age)?;
@@ -559,7 +603,8 @@ impl AuthConfigBuilder {
             providers: self.providers,
             callbacks: self.callbacks,
             events: self.events,
-            strategy: self.strategy,
+            strategy,
+            adapter: self.adapter,
             max_age: self.max_age,
             update_age,
             pages: self.pages,
@@ -670,25 +715,32 @@ fn validate_providers(providers: &[Provider]) -> Result<(), Error> {
     Ok(())
 }
 
-/// The database strategy needs an adapter (and credentials alone cannot use it).
-fn validate_strategy(strategy: SessionStrategy, providers: &[Provider]) -> Result<(), Error> {
+/// The database strategy needs an adapter, and credentials use it only when opted in.
+fn validate_strategy(
+    strategy: SessionStrategy,
+    has_adapter: bool,
+    credentials_opt_in: bool,
+    providers: &[Provider],
+) -> Result<(), Error> {
     if strategy == SessionStrategy::Jwt {
         return Ok(());
     }
-    let credentials_only = !providers.is_empty()
-        && providers
-            .iter()
-            .all(|p| matches!(p, Provider::Credentials(_)));
-    if credentials_only {
+    if !has_adapter {
         return invalid(format!(
-            "{}: the credentials provider cannot use database sessions; use SessionStrategy::Jwt",
+            "{}: the database strategy needs an adapter, and none is configured",
+            ErrorCode::MissingAdapter
+        ));
+    }
+    let has_credentials = providers
+        .iter()
+        .any(|p| matches!(p, Provider::Credentials(_)));
+    if has_credentials && !credentials_opt_in {
+        return invalid(format!(
+            "{}: credentials sign-in uses JWT sessions; use SessionStrategy::Jwt, or opt in with .credentials_database_sessions(true)",
             ErrorCode::UnsupportedStrategy
         ));
     }
-    invalid(format!(
-        "{}: the database strategy needs an adapter, and none is configured",
-        ErrorCode::MissingAdapter
-    ))
+    Ok(())
 }
 
 /// App error codes are plain (they travel in URLs).

@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 
-use crate::{Account, Error, Session, Token, User};
+use serde_json::Value;
+
+use crate::{adapter::AdapterSession, Account, Error, Session, Token, User};
 
 /// A user signed in.
 #[derive(Clone, Debug)]
@@ -12,6 +14,8 @@ pub struct SignInEvent {
     pub user: User,
     /// The account used.
     pub account: Option<Account>,
+    /// The raw provider profile (OAuth/OIDC).
+    pub profile: Option<Value>,
     /// Whether an adapter created the user.
     pub is_new_user: Option<bool>,
 }
@@ -19,8 +23,35 @@ pub struct SignInEvent {
 /// A user signed out.
 #[derive(Clone, Debug)]
 pub struct SignOutEvent {
-    /// The decoded JWT, when it could be decoded.
+    /// The decoded JWT, when it could be decoded (JWT strategy).
     pub token: Option<Token>,
+    /// The deleted session (database strategy).
+    pub session: Option<AdapterSession>,
+}
+
+/// An adapter created a user (first sign-in).
+#[derive(Clone, Debug)]
+pub struct CreateUserEvent {
+    /// The new user.
+    pub user: User,
+}
+
+/// An account was linked to a user.
+#[derive(Clone, Debug)]
+pub struct LinkAccountEvent {
+    /// The user.
+    pub user: User,
+    /// The linked account.
+    pub account: Account,
+    /// The raw provider profile.
+    pub profile: Option<Value>,
+}
+
+/// A stored user was updated (an email sign-in verified the address).
+#[derive(Clone, Debug)]
+pub struct UpdateUserEvent {
+    /// The user, as stored now.
+    pub user: User,
 }
 
 /// A session was read or updated through `/session`.
@@ -63,6 +94,24 @@ pub trait Events: Send + Sync + 'static {
 
     /// After every successful `/session` read or update.
     async fn session(&self, event: SessionEvent) -> Result<(), Error> {
+        let _ = event;
+        Ok(())
+    }
+
+    /// After an adapter created a user.
+    async fn create_user(&self, event: CreateUserEvent) -> Result<(), Error> {
+        let _ = event;
+        Ok(())
+    }
+
+    /// After an account was linked to a user.
+    async fn link_account(&self, event: LinkAccountEvent) -> Result<(), Error> {
+        let _ = event;
+        Ok(())
+    }
+
+    /// After a stored user was updated.
+    async fn update_user(&self, event: UpdateUserEvent) -> Result<(), Error> {
         let _ = event;
         Ok(())
     }

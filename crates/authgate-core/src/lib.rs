@@ -52,6 +52,7 @@ mod error;
 mod error_code;
 mod events;
 pub mod integration;
+mod login;
 mod origin;
 mod pages;
 mod providers;
@@ -74,7 +75,10 @@ pub use config::{AuthConfig, AuthConfigBuilder, Pages, SessionStrategy, Theme};
 pub use cookies::CookieNames;
 pub use error::Error;
 pub use error_code::{ErrorCode, ErrorPage};
-pub use events::{Events, NoEvents, SessionEvent, SignInEvent, SignOutEvent};
+pub use events::{
+    CreateUserEvent, Events, LinkAccountEvent, NoEvents, SessionEvent, SignInEvent, SignOutEvent,
+    UpdateUserEvent,
+};
 pub use http;
 pub use providers::presets;
 pub use providers::{
@@ -82,7 +86,7 @@ pub use providers::{
     TokenRefresher, TokenSet, UserinfoRequest, REFRESH_TOKEN_ERROR,
 };
 pub use redirect::default_redirect;
-pub use session::{Session, SessionUser};
+pub use session::{Session, SessionInfo, SessionUser};
 pub use token::{JwsKey, Token, TokenCodec, TokenFormat, CLOCK_TOLERANCE_SECS};
 pub use user::{Account, AccountType, User};
 

@@ -4,7 +4,7 @@
 //! 1. the user and account from the provider (and, with an adapter, the user already
 //!    linked to that account);
 //! 2. `sign_in({user, account, profile})`: allow, deny, or redirect (through `redirect`);
-//! 3. login or registration (with an adapter: create the user, link the account);
+//! 3. login or registration (`login.rs`: with an adapter, find, link or create the user);
 //! 4. the session: `jwt` with `trigger` `SignIn` or `SignUp` and `is_new_user`, then the
 //!    session cookie (or, with the database strategy, a session row);
 //! 5. the `sign_in` event;
@@ -18,9 +18,14 @@ use http::Response;
 use serde_json::Value;
 
 use crate::{
-    context::RouteCtx, cookies::clear_session_cookies, respond::with_query, session, Account,
-    AccountType, Error, ErrorCode, JwtContext, SessionStrategy, SignInContext, SignInDecision,
-    SignInEvent, Token, Trigger, User,
+    context::RouteCtx,
+    cookies::clear_session_cookies,
+    login::{login_or_register, Login},
+    respond::with_query,
+    session,
+    state::State,
+    Account, AccountType, Error, ErrorCode, JwtContext, SessionStrategy, SignInContext,
+    SignInDecision, SignInEvent, Token, Trigger, User,
 };
 
 /// What a provider hands to the shared sign-in path.
@@ -34,14 +39,8 @@ pub(crate) struct SignInAttempt {
     pub(crate) profile: Option<Value>,
     /// The posted fields (credentials).
     pub(crate) credentials: Option<HashMap<String, String>>,
-}
-
-/// The user after login or registration.
-struct Login {
-    user: User,
-    /// `Some(true)` when an adapter just created the user; `Some(false)` when a known
-    /// user signed in (credentials always); `None` without an adapter, as Auth.js.
-    is_new_user: Option<bool>,
+    /// The provider links an account to an existing user with the same email.
+    pub(crate) allow_email_linking: bool,
 }
 
 /// Runs the rest of a sign-in for a user a provider vouched for, and answers.
@@ -56,9 +55,17 @@ pub(crate) async fn complete_sign_in(
         account,
         profile,
         credentials,
+        allow_email_linking,
     } = attempt;
-    // 1. With an adapter, the user already linked to this account replaces the
-    //    provider's user here (adapters arrive with the database issue).
+    // 1. With an adapter, the user already linked to this account is the user `sign_in`
+    //    sees.
+    let user = match linked_user(state, &user, &account).await {
+        Ok(linked) => linked,
+        Err(err) => {
+            tracing::warn!(error = %err, "sign-in failed");
+            return ctx.fail(err.code());
+        }
+    };
     // 2. `sign_in`.
     let decision = state
         .config
@@ -91,8 +98,17 @@ pub(crate) async fn complete_sign_in(
         };
     }
     // 3. Login or registration.
-    let Login { user, is_new_user } = login_or_register(user, &account);
+    let login =
+        login_or_register(&ctx, user, &account, profile.as_ref(), allow_email_linking).await;
+    let Login { user, is_new_user } = match login {
+        Ok(login) => login,
+        Err(err) => {
+            tracing::warn!(error = %err, "sign-in failed");
+            return ctx.fail(err.code());
+        }
+    };
     // 4. The session.
+    let existing = ctx.cookies.session_cookie_names(&ctx.names.session_token);
     match state.config.strategy {
         SessionStrategy::Jwt => {
             let trigger = if is_new_user == Some(true) {
@@ -107,13 +123,12 @@ pub(crate) async fn complete_sign_in(
                     token: Token::from(&user),
                     user: Some(user.clone()),
                     account: Some(account.clone()),
-                    profile,
+                    profile: profile.clone(),
                     trigger: Some(trigger),
                     is_new_user,
                     session: None,
                 })
                 .await;
-            let existing = ctx.cookies.session_cookie_names(&ctx.names.session_token);
             match jwt {
                 Ok(Some(token)) => {
                     match session::jwt::issue(state, token, ctx.origin.secure, &existing) {
@@ -136,12 +151,13 @@ pub(crate) async fn complete_sign_in(
             }
         }
         SessionStrategy::Database => {
-            // `AuthConfigBuilder::build` refuses the database strategy until adapters exist.
-            tracing::error!(
-                "{}: no adapter for database sessions",
-                ErrorCode::MissingAdapter
-            );
-            return ctx.fail(ErrorCode::MissingAdapter);
+            match session::database::create(state, &user.id, ctx.origin.secure, &existing).await {
+                Ok(cookies) => ctx.set_cookies.extend(cookies),
+                Err(err) => {
+                    tracing::warn!(error = %err, "the session could not be stored");
+                    return ctx.fail(err.code());
+                }
+            }
         }
     }
     // 5. Events.
@@ -149,6 +165,7 @@ pub(crate) async fn complete_sign_in(
         let event = SignInEvent {
             user,
             account: Some(account),
+            profile,
             is_new_user,
         };
         if let Err(err) = events.sign_in(event).await {
@@ -199,12 +216,24 @@ fn refuse(decision: Result<SignInDecision, Error>) -> Option<Refusal> {
     }
 }
 
-/// Login or registration (Auth.js `handleLoginOrRegister`). Without an adapter the
-/// provider's user is the user; credentials sign-ins are never new users.
-fn login_or_register(user: User, account: &Account) -> Login {
-    let is_new_user = match account.kind {
-        AccountType::Credentials => Some(false),
-        _ => None,
+/// The stored user linked to the account (OAuth with an adapter), or the provider's.
+async fn linked_user(state: &State, user: &User, account: &Account) -> Result<User, Error> {
+    let Some(adapter) = state.config.adapter.as_deref() else {
+        return Ok(user.clone());
     };
-    Login { user, is_new_user }
+    if account.kind == AccountType::Credentials {
+        return Ok(user.clone());
+    }
+    let linked = adapter
+        .get_user_by_account(&account.provider, &account.provider_account_id)
+        .await
+        .map_err(|e| Error::auth(ErrorCode::AdapterError, format!("get_user_by_account: {e}")))?;
+    Ok(match linked {
+        Some(stored) => {
+            let mut found = stored.to_user();
+            found.extra = user.extra.clone();
+            found
+        }
+        None => user.clone(),
+    })
 }

@@ -132,16 +132,32 @@ pub fn configure(base: AuthConfigBuilder) -> AuthConfigBuilder {
         .on_session(|ctx| async move {
             let mut session = ctx.session;
             if let Some(user) = session.user.as_mut() {
-                user.id = ctx
-                    .token
-                    .get::<String>("id")
-                    .or_else(|| ctx.token.sub.clone());
-                if let Some(role) = ctx.token.get::<String>("role") {
-                    user.insert("role", role)?;
+                match (&ctx.token, &ctx.user) {
+                    // JWT sessions: the id and role `jwt` put in the token.
+                    (Some(token), _) => {
+                        user.id = token.get::<String>("id").or_else(|| token.sub.clone());
+                        if let Some(role) = token.get::<String>("role") {
+                            user.insert("role", role)?;
+                        }
+                    }
+                    // Database sessions: the stored user; the role from the demo's list.
+                    (None, Some(stored)) => {
+                        user.id = Some(stored.id.clone());
+                        user.insert("role", role_of(stored.email.as_deref()))?;
+                    }
+                    (None, None) => {}
                 }
             }
             Ok(session)
         })
+}
+
+/// A demo user's role by email; `user` for anyone else (OAuth and email users).
+fn role_of(email: Option<&str>) -> &'static str {
+    USERS
+        .iter()
+        .find(|u| Some(u.email) == email)
+        .map_or("user", |u| u.role)
 }
 
 /// The demo engine for a secret and a canonical URL.

@@ -33,8 +33,12 @@ impl Store {
         if self.email_taken(user.email.as_deref()) {
             return Err(AdapterError::Conflict("a user has this email".into()));
         }
+        let id = user.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        if self.users.contains_key(&id) {
+            return Err(AdapterError::Conflict("a user has this id".into()));
+        }
         let created = AdapterUser {
-            id: uuid::Uuid::new_v4().to_string(),
+            id,
             name: user.name,
             email: user.email,
             email_verified: user.email_verified,

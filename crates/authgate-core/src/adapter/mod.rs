@@ -27,14 +27,14 @@ pub use model::{
 /// an atomic "create the user and link the account".
 ///
 /// Rules every adapter keeps (the conformance suite checks them): new user ids are
-/// random (UUID v4), never sequential; at most one user per email and one link per
+/// random (UUID v4), never sequential, unless the caller gives one; at most one user per email and one link per
 /// `(provider, provider_account_id)`, also under concurrent writes (the loser gets
 /// [`AdapterError::Conflict`]); `use_verification_token` returns a token at most once;
 /// expired sessions and tokens are never returned as valid by `get_session_and_user`
 /// and `use_verification_token`; deleting a user deletes its accounts and sessions.
 #[async_trait]
 pub trait Adapter: Send + Sync + 'static {
-    /// Creates a user with a new random id.
+    /// Creates a user, with the given id or a new random one (UUID v4).
     async fn create_user(&self, user: NewUser) -> Result<AdapterUser, AdapterError>;
     /// Creates a user and links an account to it, in one transaction: both or neither.
     /// `account.user_id` is ignored (the new user's id is used).

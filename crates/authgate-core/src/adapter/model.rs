@@ -36,9 +36,12 @@ impl AdapterUser {
     }
 }
 
-/// A user to create: the adapter picks the id.
+/// A user to create.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NewUser {
+    /// The id to give it (credentials with database sessions keep the id `authorize`
+    /// gives); `None`: the adapter picks a random UUID v4.
+    pub id: Option<String>,
     /// Display name.
     pub name: Option<String>,
     /// Email address.
@@ -53,6 +56,7 @@ impl NewUser {
     /// The fields of a provider's user (its id is the provider's, not ours: dropped).
     pub fn from_user(user: &User) -> Self {
         Self {
+            id: None,
             name: user.name.clone(),
             email: user.email.clone(),
             email_verified: None,

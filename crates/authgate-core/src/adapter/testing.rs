@@ -77,6 +77,7 @@ fn unique_email() -> String {
 
 fn new_user(email: &str) -> NewUser {
     NewUser {
+        id: None,
         name: Some("Conformance User".into()),
         email: Some(email.to_owned()),
         email_verified: None,
@@ -108,7 +109,8 @@ fn in_secs(secs: i64) -> OffsetDateTime {
     t.replace_nanosecond(0).unwrap_or(t)
 }
 
-/// Users: ids are random UUIDs; get by id and email; update; unique email.
+/// Users: ids are random UUIDs unless given; get by id and email; update; unique email
+/// and id.
 pub async fn users(adapter: Arc<dyn Adapter>) {
     let email = unique_email();
     let a = adapter
@@ -174,6 +176,23 @@ pub async fn users(adapter: Arc<dyn Adapter>) {
         .await
         .expect_err("a second user with one email");
     assert!(matches!(dup, AdapterError::Conflict(_)), "{dup:?}");
+    let chosen = format!("app-id-{}", token());
+    let given = adapter
+        .create_user(NewUser {
+            id: Some(chosen.clone()),
+            ..new_user(&unique_email())
+        })
+        .await
+        .expect("create_user with an id");
+    assert_eq!(given.id, chosen, "a given id is kept");
+    let again = adapter
+        .create_user(NewUser {
+            id: Some(chosen.clone()),
+            ..new_user(&unique_email())
+        })
+        .await
+        .expect_err("a second user with one id");
+    assert!(matches!(again, AdapterError::Conflict(_)), "{again:?}");
     let taken = adapter
         .update_user(
             &b.id,

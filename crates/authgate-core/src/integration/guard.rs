@@ -33,8 +33,8 @@ pub enum GuardMode {
     Unauthorized,
 }
 
-/// `None` when the request may go on; otherwise the response to send instead: without a
-/// session, a redirect to the sign-in page (with `callbackUrl`) or 401
+/// `None` when the request may go on; otherwise the response to send instead: 503
+/// `{"error":"ServiceUnavailable"}` when the session store is down; without a session, a redirect to the sign-in page (with `callbackUrl`) or 401
 /// `{"error":"Unauthorized"}`, as `mode` says; with a session that fails `predicate`,
 /// 403 `{"error":"Forbidden"}`.
 pub fn guard(
@@ -45,6 +45,13 @@ pub fn guard(
     headers: &HeaderMap,
     uri: &Uri,
 ) -> Option<Response<Bytes>> {
+    if outcome.is_unavailable() {
+        // The session store is down: not signed out, so no sign-in redirect and no 401.
+        return Some(json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+        ));
+    }
     let Some(session) = &outcome.session else {
         let redirect = match mode {
             GuardMode::Redirect => true,

@@ -5,8 +5,8 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 
 use crate::{
-    context::RouteCtx, cookies::clear_session_cookies, pages, respond::html, ErrorCode,
-    SignOutEvent,
+    context::RouteCtx, cookies::clear_session_cookies, pages, respond::html, session::database,
+    ErrorCode, SessionStrategy, SignOutEvent,
 };
 
 /// `GET /signout`.
@@ -31,21 +31,37 @@ pub(super) async fn sign_out(mut ctx: RouteCtx<'_>) -> Response<Bytes> {
     if existing.is_empty() {
         return ctx.redirect_to_callback();
     }
-    // The token is decoded only for the `sign_out` event.
-    if let Some(events) = &ctx.state.config.events {
-        let secure = ctx.origin.secure;
-        let codec = ctx.state.config.token_codec(secure);
-        let token = ctx
-            .cookies
-            .session_token(&ctx.names.session_token)
-            .and_then(|v| match ctx.state.tokens.decode(codec, secure, &v) {
-                Ok(t) => Some((*t).clone()),
-                Err(err) => {
-                    tracing::debug!(error = %err, "sign-out with an undecodable token");
-                    None
-                }
-            });
-        if let Err(err) = events.sign_out(SignOutEvent { token }).await {
+    let secure = ctx.origin.secure;
+    let state = ctx.state;
+    // Database sessions: the row goes (a failure is logged; the cookie goes anyway).
+    let session = match state.config.strategy {
+        SessionStrategy::Database => match database::delete(state, &ctx.cookies, secure).await {
+            Ok(deleted) => deleted,
+            Err(err) => {
+                tracing::warn!(error = %err, "{}: the session row could not be deleted", ErrorCode::SignOutError);
+                None
+            }
+        },
+        SessionStrategy::Jwt => None,
+    };
+    // The JWT is decoded only for the `sign_out` event.
+    if let Some(events) = &state.config.events {
+        let token = match state.config.strategy {
+            SessionStrategy::Jwt => {
+                let codec = state.config.token_codec(secure);
+                ctx.cookies
+                    .session_token(&ctx.names.session_token)
+                    .and_then(|v| match state.tokens.decode(codec, secure, &v) {
+                        Ok(t) => Some((*t).clone()),
+                        Err(err) => {
+                            tracing::debug!(error = %err, "sign-out with an undecodable token");
+                            None
+                        }
+                    })
+            }
+            SessionStrategy::Database => None,
+        };
+        if let Err(err) = events.sign_out(SignOutEvent { token, session }).await {
             tracing::error!(error = %err, "sign_out event failed");
         }
     }

@@ -5,51 +5,15 @@ use std::sync::Arc;
 
 use http::HeaderValue;
 
-use super::outcome::{ReadMode, SessionOutcome};
+use super::{
+    model::default_session,
+    outcome::{ReadMode, SessionOutcome},
+};
 use crate::{
     cookies::{clear_session_cookies, session_cookies, CookieAttrs, RequestCookies},
     state::State,
-    Error, JwtContext, Session, SessionContext, SessionEvent, SessionUser, Token, Trigger,
+    Error, JwtContext, SessionContext, SessionEvent, Token, Trigger,
 };
-
-/// `expires` as JavaScript's `Date.toISOString()` writes it (`2026-12-24T10:00:00.000Z`).
-/// Written digit by digit: this runs on every session read.
-fn iso(unix: i64) -> String {
-    let at =
-        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let year = u32::try_from(at.year()).unwrap_or(0);
-    let mut out = String::with_capacity(24);
-    for (value, width, sep) in [
-        (year, 4, '-'),
-        (u32::from(u8::from(at.month())), 2, '-'),
-        (u32::from(at.day()), 2, 'T'),
-        (u32::from(at.hour()), 2, ':'),
-        (u32::from(at.minute()), 2, ':'),
-        (u32::from(at.second()), 2, '.'),
-    ] {
-        for place in (0..width).rev() {
-            let digit = (value / 10u32.pow(place)) % 10;
-            out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
-        }
-        out.push(sep);
-    }
-    out.push_str("000Z");
-    out
-}
-
-/// The default session of a token: `{user: {name, email, image}, expires}`.
-pub(crate) fn default_session(token: &Token, expires: i64) -> Session {
-    Session {
-        user: Some(SessionUser {
-            name: token.name.clone(),
-            email: token.email.clone(),
-            image: token.picture.clone(),
-            ..SessionUser::default()
-        }),
-        expires: iso(expires),
-        ..Session::default()
-    }
-}
 
 /// Reads a JWT session: decode (through the cache), `jwt`, maybe re-issue, `session`.
 pub(crate) async fn read(
@@ -133,11 +97,17 @@ pub(crate) async fn read(
         (Vec::new(), token)
     };
     let expires = token.exp.unwrap_or(now);
-    let mut session = default_session(&token, expires);
+    let mut session = default_session(
+        token.name.clone(),
+        token.email.clone(),
+        token.picture.clone(),
+        expires,
+    );
     if config.callbacks.custom_session() {
         let ctx = SessionContext {
             session,
-            token: (*token).clone(),
+            token: Some((*token).clone()),
+            user: None,
             trigger,
             new_session: data,
         };
@@ -160,7 +130,7 @@ pub(crate) async fn read(
         session: Some(session),
         token: Some(token),
         set_cookies,
-        callback_failed: false,
+        ..SessionOutcome::default()
     }
 }
 
@@ -202,14 +172,4 @@ pub(crate) fn issue(
     );
     state.tokens.insert(secure, jwe, Arc::new(token.clone()));
     Ok((cookies, token))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn iso_matches_to_iso_string() {
-        assert_eq!(super::iso(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::iso(1_795_373_425), "2026-11-22T18:50:25.000Z");
-        assert_eq!(super::iso(4_948_973_425), "2126-10-29T18:50:25.000Z");
-    }
 }

@@ -1,13 +1,18 @@
 //! Sessions: what a client sees ([`Session`]), and reading one for a request, by strategy.
 //!
 //! - `jwt.rs`: the JWT strategy (decode, `jwt`, `session`, re-issue; minting tokens).
+//! - `database.rs`: the database strategy (hashed opaque tokens in an adapter).
+//! - `manage.rs`: listing and revoking a user's database sessions.
 //! - `model.rs`: [`Session`] and [`SessionUser`].
 //! - `outcome.rs`: [`SessionOutcome`], what a read gives the integrations.
 
+pub(crate) mod database;
 pub(crate) mod jwt;
+pub(crate) mod manage;
 mod model;
 mod outcome;
 
+pub use manage::SessionInfo;
 pub(crate) use model::convert;
 pub use model::{Session, SessionUser};
 pub(crate) use outcome::ReadMode;
@@ -24,10 +29,6 @@ pub(crate) async fn read(
 ) -> SessionOutcome {
     match state.config.strategy {
         SessionStrategy::Jwt => jwt::read(state, cookies, secure, mode).await,
-        // `AuthConfigBuilder::build` refuses the database strategy until adapters exist.
-        SessionStrategy::Database => {
-            tracing::error!("the database session strategy has no adapter");
-            SessionOutcome::default()
-        }
+        SessionStrategy::Database => database::read(state, cookies, secure, mode).await,
     }
 }

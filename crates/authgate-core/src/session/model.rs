@@ -119,3 +119,57 @@ impl Session {
         T::deserialize(value).ok()
     }
 }
+
+/// `expires` as JavaScript's `Date.toISOString()` writes it (`2026-12-24T10:00:00.000Z`).
+/// Written digit by digit: this runs on every session read.
+pub(crate) fn iso(unix: i64) -> String {
+    let at =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let year = u32::try_from(at.year()).unwrap_or(0);
+    let mut out = String::with_capacity(24);
+    for (value, width, sep) in [
+        (year, 4, '-'),
+        (u32::from(u8::from(at.month())), 2, '-'),
+        (u32::from(at.day()), 2, 'T'),
+        (u32::from(at.hour()), 2, ':'),
+        (u32::from(at.minute()), 2, ':'),
+        (u32::from(at.second()), 2, '.'),
+    ] {
+        for place in (0..width).rev() {
+            let digit = (value / 10u32.pow(place)) % 10;
+            out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+        }
+        out.push(sep);
+    }
+    out.push_str("000Z");
+    out
+}
+
+/// The default session: `{user: {name, email, image}, expires}` (no id, as Auth.js).
+pub(crate) fn default_session(
+    name: Option<String>,
+    email: Option<String>,
+    image: Option<String>,
+    expires: i64,
+) -> Session {
+    Session {
+        user: Some(SessionUser {
+            name,
+            email,
+            image,
+            ..SessionUser::default()
+        }),
+        expires: iso(expires),
+        ..Session::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn iso_matches_to_iso_string() {
+        assert_eq!(super::iso(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(super::iso(1_795_373_425), "2026-11-22T18:50:25.000Z");
+        assert_eq!(super::iso(4_948_973_425), "2126-10-29T18:50:25.000Z");
+    }
+}

@@ -18,6 +18,17 @@ pub struct SessionOutcome {
     pub set_cookies: Vec<HeaderValue>,
     /// A callback failed (as opposed to: no, invalid or expired token).
     pub(crate) callback_failed: bool,
+    /// The session store could not be asked (database down): the user was not signed
+    /// out, the cookie is kept, and integrations answer 503.
+    pub(crate) unavailable: bool,
+}
+
+impl SessionOutcome {
+    /// Whether the session store could not be asked (a database outage): the request
+    /// has no session, but its user was not signed out either. Integrations answer 503.
+    pub fn is_unavailable(&self) -> bool {
+        self.unavailable
+    }
 }
 
 /// Who reads the session.

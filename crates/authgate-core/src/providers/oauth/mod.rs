@@ -132,6 +132,7 @@ pub struct OAuth {
     pub(crate) fetch_userinfo: bool,
     pub(crate) profile: Option<ProfileFn>,
     pub(crate) userinfo_request: Option<UserinfoFn>,
+    pub(crate) allow_dangerous_email_account_linking: bool,
 }
 
 impl fmt::Debug for OAuth {
@@ -172,6 +173,7 @@ impl OAuth {
             fetch_userinfo: true,
             profile: None,
             userinfo_request: None,
+            allow_dangerous_email_account_linking: false,
         }
     }
 
@@ -316,6 +318,16 @@ impl OAuth {
         Fut: Future<Output = Result<Value, Error>> + Send + 'static,
     {
         self.userinfo_request = Some(Arc::new(move |req| Box::pin(f(req))));
+        self
+    }
+
+    /// With an adapter: a first sign-in whose email belongs to an existing user links
+    /// this account to that user instead of refusing it with `OAuthAccountNotLinked`.
+    /// Only for providers that verify email addresses: anyone who controls an address at
+    /// such a provider takes over the account with that address.
+    #[must_use]
+    pub fn allow_dangerous_email_account_linking(mut self, allow: bool) -> Self {
+        self.allow_dangerous_email_account_linking = allow;
         self
     }
 

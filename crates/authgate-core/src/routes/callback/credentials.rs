@@ -75,6 +75,7 @@ pub(super) async fn callback(ctx: RouteCtx<'_>, provider: Credentials) -> Respon
         account,
         profile: None,
         credentials: Some(credentials),
+        allow_email_linking: false,
     };
     complete_sign_in(ctx, attempt).await
 }

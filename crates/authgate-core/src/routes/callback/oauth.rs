@@ -179,6 +179,7 @@ async fn sign_in_attempt(
         account,
         profile: Some(profile),
         credentials: None,
+        allow_email_linking: provider.allow_dangerous_email_account_linking,
     };
     Ok((attempt, carried))
 }
