@@ -56,8 +56,8 @@ pub enum SignInDecision {
     DenyWith(String),
 }
 
-/// Arguments of `sign_in`.
-#[derive(Clone, Debug)]
+/// Arguments of `sign_in`. `Debug` shows the posted field names, not their values.
+#[derive(Clone)]
 pub struct SignInContext {
     /// The user the provider returned.
     pub user: User,
@@ -67,6 +67,23 @@ pub struct SignInContext {
     pub profile: Option<Value>,
     /// The posted fields (credentials sign-in).
     pub credentials: Option<HashMap<String, String>>,
+}
+
+impl std::fmt::Debug for SignInContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInContext")
+            .field("user", &self.user)
+            .field("account", &self.account)
+            .field("profile", &self.profile.as_ref().map(|_| "{..}"))
+            .field(
+                "credentials",
+                &self
+                    .credentials
+                    .as_ref()
+                    .map(|c| crate::redact::Keys(c.keys())),
+            )
+            .finish()
+    }
 }
 
 /// Arguments of `redirect`.

@@ -95,7 +95,8 @@ pub struct AuthConfig {
     pub(crate) format: TokenFormat,
     pub(crate) max_body_bytes: usize,
     pub(crate) token_cache_capacity: usize,
-    pub(crate) http_timeout: Duration,
+    /// The one HTTP client for providers (built with `http_timeout`, no redirects).
+    pub(crate) http: reqwest::Client,
     /// Session codecs and cookie names, `[http, https]`.
     pub(crate) codecs: [TokenCodec; 2],
     pub(crate) names: [CookieNames; 2],
@@ -613,7 +614,7 @@ impl AuthConfigBuilder {
             format,
             max_body_bytes: self.max_body_bytes,
             token_cache_capacity: self.token_cache_capacity,
-            http_timeout: self.http_timeout,
+            http: crate::providers::oauth::client::http_client(self.http_timeout)?,
             codecs,
             names,
             check_codecs,

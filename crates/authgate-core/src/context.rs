@@ -102,6 +102,17 @@ impl<'a> RouteCtx<'a> {
         }
     }
 
+    /// Replaces the callback URL (already checked by `redirect`) and the callback-url
+    /// cookie this answer sets.
+    pub(crate) fn set_callback_url(&mut self, url: String) {
+        let prefix = format!("{}=", self.names.callback_url);
+        self.set_cookies
+            .retain(|c| !c.as_bytes().starts_with(prefix.as_bytes()));
+        self.set_cookies
+            .push(set_cookie(&self.names.callback_url, &url, self.attrs, None));
+        self.callback_url = url;
+    }
+
     /// A redirect (302 `Location`), or `200 {"url"}` in `X-Auth-Return-Redirect` mode.
     pub(crate) fn redirect(self, target: &str) -> Response<Bytes> {
         if self.json_redirect {

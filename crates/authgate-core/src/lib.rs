@@ -56,6 +56,7 @@ mod login;
 mod origin;
 mod pages;
 mod providers;
+mod redact;
 mod redirect;
 mod respond;
 mod routes;

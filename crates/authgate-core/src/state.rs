@@ -4,10 +4,8 @@
 use http::{HeaderMap, Uri};
 
 use crate::{
-    origin::Origin,
-    providers::oauth::{client::http_client, oidc::OidcCache},
-    token::cache::TokenCache,
-    AuthConfig, Provider,
+    origin::Origin, providers::oauth::oidc::OidcCache, token::cache::TokenCache, AuthConfig,
+    Provider,
 };
 
 /// The engine's shared state.
@@ -23,11 +21,7 @@ pub(crate) struct State {
 impl State {
     pub(crate) fn new(config: AuthConfig) -> Self {
         let tokens = TokenCache::new(config.token_cache_capacity);
-        let http = http_client(config.http_timeout).unwrap_or_else(|err| {
-            // Building a rustls client only fails without a usable TLS backend.
-            tracing::error!(error = %err, "falling back to the default HTTP client");
-            reqwest::Client::new()
-        });
+        let http = config.http.clone();
         Self {
             config,
             tokens,

@@ -81,8 +81,8 @@ pub enum AccountType {
     Email,
 }
 
-/// The account a user signed in with (Auth.js `account`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The account a user signed in with (Auth.js `account`). `Debug` redacts its tokens.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Account {
     /// The kind of provider.
     #[serde(rename = "type")]
@@ -95,4 +95,15 @@ pub struct Account {
     /// Provider tokens and other fields (`access_token`, `expires_at`, ...).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("kind", &self.kind)
+            .field("provider", &self.provider)
+            .field("provider_account_id", &self.provider_account_id)
+            .field("extra", &crate::redact::RedactedMap(&self.extra))
+            .finish()
+    }
 }

@@ -10,7 +10,6 @@ use crate::{session::SessionOutcome, Auth};
 ///
 /// Integrations put one (in a [`super::SessionHandle`]) in the request's extensions and, after the
 /// handler ran, append [`LazySession::set_cookies`] to the response.
-#[derive(Debug)]
 pub struct LazySession {
     auth: Auth,
     // Usually one `Cookie` header (HTTP/1.1): kept apart so the common case allocates
@@ -19,6 +18,18 @@ pub struct LazySession {
     more_cookies: Vec<HeaderValue>,
     secure: Option<bool>,
     cell: OnceCell<SessionOutcome>,
+}
+
+impl std::fmt::Debug for LazySession {
+    /// The cookies are not shown, only how many headers carried them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers = usize::from(self.first_cookie.is_some()) + self.more_cookies.len();
+        f.debug_struct("LazySession")
+            .field("cookie_headers", &format_args!("[{headers} redacted]"))
+            .field("secure", &self.secure)
+            .field("outcome", &self.cell.get())
+            .finish_non_exhaustive()
+    }
 }
 
 impl LazySession {

@@ -6,8 +6,9 @@ use http::{HeaderMap, Method, Uri};
 
 use crate::{callbacks::BoxFuture, Error, User};
 
-/// The request that carried a credentials sign-in, for `authorize`.
-#[derive(Clone, Debug)]
+/// The request that carried a credentials sign-in, for `authorize`. `Debug` shows the
+/// header names, not their values (cookies).
+#[derive(Clone)]
 pub struct AuthorizeRequest {
     /// Always `POST`.
     pub method: Method,
@@ -15,6 +16,19 @@ pub struct AuthorizeRequest {
     pub uri: Uri,
     /// The request headers (for a client IP behind a proxy, a user agent, ...).
     pub headers: HeaderMap,
+}
+
+impl std::fmt::Debug for AuthorizeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthorizeRequest")
+            .field("method", &self.method)
+            .field("uri", &self.uri)
+            .field(
+                "headers",
+                &crate::redact::Keys(self.headers.keys().collect::<Vec<_>>().into_iter()),
+            )
+            .finish()
+    }
 }
 
 type AuthorizeFn = Arc<

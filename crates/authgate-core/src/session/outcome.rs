@@ -7,8 +7,9 @@ use serde_json::Value;
 
 use crate::{Session, Token};
 
-/// The result of resolving the session of a request.
-#[derive(Clone, Debug, Default)]
+/// The result of resolving the session of a request. `Debug` does not show the cookies
+/// it sets.
+#[derive(Clone, Default)]
 pub struct SessionOutcome {
     /// The session, as the `session` callback shaped it.
     pub session: Option<Arc<Session>>,
@@ -21,6 +22,21 @@ pub struct SessionOutcome {
     /// The session store could not be asked (database down): the user was not signed
     /// out, the cookie is kept, and integrations answer 503.
     pub(crate) unavailable: bool,
+}
+
+impl std::fmt::Debug for SessionOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionOutcome")
+            .field("session", &self.session)
+            .field("token", &self.token)
+            .field(
+                "set_cookies",
+                &format_args!("[{} redacted]", self.set_cookies.len()),
+            )
+            .field("callback_failed", &self.callback_failed)
+            .field("unavailable", &self.unavailable)
+            .finish()
+    }
 }
 
 impl SessionOutcome {

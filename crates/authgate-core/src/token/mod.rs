@@ -30,7 +30,7 @@ use crate::Error;
 /// token.insert("role", "admin").unwrap();
 /// assert_eq!(token.get::<String>("role").as_deref(), Some("admin"));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Token {
     /// Subject: the user id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,6 +56,22 @@ pub struct Token {
     /// Every other claim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl std::fmt::Debug for Token {
+    /// The claims, with token-like app claims (`access_token`, ...) redacted.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("sub", &self.sub)
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("picture", &self.picture)
+            .field("iat", &self.iat)
+            .field("exp", &self.exp)
+            .field("jti", &self.jti)
+            .field("extra", &crate::redact::RedactedMap(&self.extra))
+            .finish()
+    }
 }
 
 impl Token {

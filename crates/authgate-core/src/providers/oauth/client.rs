@@ -119,7 +119,7 @@ pub(crate) struct AuthorizationParams<'a> {
     pub(crate) state: &'a str,
     pub(crate) pkce_challenge: Option<PkceCodeChallenge>,
     pub(crate) nonce: Option<&'a str>,
-    /// The provider's params, then the sign-in request's own (`prompt`, `login_hint`).
+    /// Further params; for a repeated name the last one wins.
     pub(crate) extra: Vec<(String, String)>,
 }
 
@@ -133,6 +133,9 @@ const RESERVED: &[&str] = &[
     "code_challenge_method",
     "nonce",
     "response_mode",
+    // A request object would supersede every parameter above (JAR, RFC 9101).
+    "request",
+    "request_uri",
 ];
 
 /// The authorization URL to send the browser to.
@@ -160,7 +163,7 @@ pub(crate) fn authorization_url(
         request = request.add_extra_param("response_mode", "form_post");
     }
     let mut seen: Vec<&str> = Vec::new();
-    // Later values win (the request's over the provider's): add them last-first, once.
+    // Later values win: add them last-first, once.
     for (name, value) in params.extra.iter().rev() {
         if RESERVED.contains(&name.as_str()) || seen.contains(&name.as_str()) {
             continue;
@@ -289,6 +292,30 @@ fn token_error<RE: std::error::Error + 'static>(
     Error::auth(ErrorCode::CallbackRouteError, detail)
 }
 
+/// The most a provider's JSON answer (discovery, JWKS, userinfo) may weigh.
+const MAX_JSON_BYTES: usize = 1024 * 1024;
+
+/// Reads a JSON body of at most [`MAX_JSON_BYTES`] (a misbehaving endpoint cannot make
+/// the engine buffer more).
+pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
+    mut res: reqwest::Response,
+) -> Result<T, String> {
+    if res
+        .content_length()
+        .is_some_and(|n| n > MAX_JSON_BYTES as u64)
+    {
+        return Err(format!("the answer is larger than {MAX_JSON_BYTES} bytes"));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = res.chunk().await.map_err(|e| e.to_string())? {
+        if body.len() + chunk.len() > MAX_JSON_BYTES {
+            return Err(format!("the answer is larger than {MAX_JSON_BYTES} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| format!("not the expected JSON: {e}"))
+}
+
 /// GETs a JSON object with the access token (userinfo, GitHub's `/user/emails`).
 pub(crate) async fn get_json(
     http: &reqwest::Client,
@@ -307,7 +334,7 @@ pub(crate) async fn get_json(
     if !status.is_success() {
         return Err(fail(format!("GET {url} answered {status}")));
     }
-    res.json::<Value>()
+    json_body::<Value>(res)
         .await
-        .map_err(|e| fail(format!("GET {url} is not JSON: {e}")))
+        .map_err(|e| fail(format!("GET {url}: {e}")))
 }

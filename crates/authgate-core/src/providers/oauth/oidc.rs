@@ -16,11 +16,17 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
-use super::{client::Endpoints, OAuth};
+use super::{
+    client::{json_body, Endpoints},
+    OAuth,
+};
 use crate::{token::CLOCK_TOLERANCE_SECS, Error, ErrorCode};
 
 /// How long a discovery document is kept.
 const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
+/// How long a key set is trusted before it is fetched again (a key the provider pulled
+/// stops verifying within this time).
+const JWKS_TTL: Duration = Duration::from_secs(600);
 /// The shortest time between two JWKS refetches caused by unknown `kid`s (a forged
 /// `kid` must not turn every request into a fetch).
 pub(crate) const UNKNOWN_KID_COOLDOWN: Duration = Duration::from_secs(10);
@@ -50,6 +56,7 @@ pub(crate) struct Metadata {
 
 struct JwksEntry {
     keys: Arc<JwkSet>,
+    fetched: Instant,
     /// When an unknown `kid` last caused a refetch.
     last_unknown_kid_refetch: Option<Instant>,
 }
@@ -98,11 +105,11 @@ impl OidcCache {
                 res.status()
             )));
         }
-        let meta: Metadata = res
-            .json()
+        let meta: Metadata = json_body(res)
             .await
-            .map_err(|e| sign_in_error(format!("discovery at {url} is not usable: {e}")))?;
-        if meta.issuer != issuer && !meta.issuer.contains("{tenantid}") {
+            .map_err(|e| sign_in_error(format!("discovery at {url}: {e}")))?;
+        if meta.issuer != issuer && !(meta.issuer.contains("{tenantid}") && is_multi_tenant(issuer))
+        {
             return Err(sign_in_error(format!(
                 "discovery at {url} names the issuer {:?}, not {issuer:?}",
                 meta.issuer
@@ -158,7 +165,7 @@ impl OidcCache {
                 provider.id
             )));
         };
-        Ok(Endpoints {
+        let endpoints = Endpoints {
             authorization,
             token,
             userinfo: pick(
@@ -173,7 +180,20 @@ impl OidcCache {
                 .as_ref()
                 .map(|m| m.issuer.clone())
                 .or_else(|| provider.issuer.clone()),
-        })
+        };
+        for url in [&endpoints.authorization, &endpoints.token]
+            .into_iter()
+            .chain(endpoints.userinfo.as_ref())
+            .chain(endpoints.jwks_uri.as_ref())
+        {
+            if !super::is_safe_url(url) {
+                return Err(sign_in_error(format!(
+                    "provider {:?}: endpoint {url:?} is not https",
+                    provider.id
+                )));
+            }
+        }
+        Ok(endpoints)
     }
 
     async fn fetch_jwks(&self, http: &reqwest::Client, uri: &str) -> Result<Arc<JwkSet>, Error> {
@@ -188,35 +208,46 @@ impl OidcCache {
                 res.status()
             )));
         }
-        let set: JwkSet = res
-            .json()
+        let set: JwkSet = json_body(res)
             .await
-            .map_err(|e| callback_error(format!("JWKS at {uri} is not a key set: {e}")))?;
+            .map_err(|e| callback_error(format!("JWKS at {uri}: {e}")))?;
         Ok(Arc::new(set))
     }
 
-    /// The key set of `uri`: cached; refetched when `kid` is not in it, unless an
-    /// unknown `kid` already caused a refetch within the cooldown.
+    /// The key set of `uri`: cached for [`JWKS_TTL`]; refetched at once when `kid` is not
+    /// in it (or when `stale`: a token without `kid` failed with the cached keys), unless
+    /// such a refetch already happened within the cooldown.
     async fn keys_for(
         &self,
         http: &reqwest::Client,
         uri: &str,
         kid: Option<&str>,
+        stale: bool,
     ) -> Result<Arc<JwkSet>, Error> {
-        let cached = self.lock_jwks().get(uri).map(|e| Arc::clone(&e.keys));
+        let cached = self
+            .lock_jwks()
+            .get(uri)
+            .filter(|e| e.fetched.elapsed() < JWKS_TTL)
+            .map(|e| Arc::clone(&e.keys));
         let Some(keys) = cached else {
             let keys = self.fetch_jwks(http, uri).await?;
-            self.lock_jwks().insert(
+            let mut map = self.lock_jwks();
+            let last = map.get(uri).and_then(|e| e.last_unknown_kid_refetch);
+            map.insert(
                 uri.to_owned(),
                 JwksEntry {
                     keys: Arc::clone(&keys),
-                    last_unknown_kid_refetch: None,
+                    fetched: Instant::now(),
+                    last_unknown_kid_refetch: last,
                 },
             );
             return Ok(keys);
         };
-        let Some(kid) = kid else { return Ok(keys) };
-        if keys.find(kid).is_some() {
+        let known = match kid {
+            Some(kid) => keys.find(kid).is_some(),
+            None => !stale,
+        };
+        if known {
             return Ok(keys);
         }
         let may_refetch = {
@@ -244,6 +275,7 @@ impl OidcCache {
         let fresh = self.fetch_jwks(http, uri).await?;
         if let Some(entry) = self.lock_jwks().get_mut(uri) {
             entry.keys = Arc::clone(&fresh);
+            entry.fetched = Instant::now();
         }
         Ok(fresh)
     }
@@ -269,44 +301,67 @@ impl OidcCache {
             .jwks_uri
             .as_deref()
             .ok_or_else(|| callback_error(format!("provider {:?} has no jwks_uri", provider.id)))?;
-        let keys = self.keys_for(http, uri, header.kid.as_deref()).await?;
-        let candidates: Vec<&Jwk> = match header.kid.as_deref() {
-            Some(kid) => keys.find(kid).into_iter().collect(),
-            None => keys.keys.iter().collect(),
-        };
-        if candidates.is_empty() {
-            return Err(callback_error(format!(
-                "id_token key {:?} is not in the JWKS",
-                header.kid
-            )));
-        }
         let mut validation = Validation::new(header.alg);
         validation.leeway = u64::try_from(CLOCK_TOLERANCE_SECS).unwrap_or(15);
         validation.set_audience(&[provider.client_id.as_str()]);
         validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
-        let mut last_error = None;
-        let mut claims = None;
-        for jwk in candidates {
-            let Ok(key) = DecodingKey::from_jwk(jwk) else {
-                continue;
-            };
-            match jsonwebtoken::decode::<Map<String, Value>>(id_token, &key, &validation) {
-                Ok(data) => {
-                    claims = Some(data.claims);
-                    break;
-                }
-                Err(e) => last_error = Some(e),
+        let kid = header.kid.as_deref();
+        let keys = self.keys_for(http, uri, kid, false).await?;
+        let mut verified = verify_with(&keys, kid, id_token, &validation);
+        if kid.is_none() && verified.is_err() {
+            // No kid to tell a rotation from a bad token: try fresh keys once.
+            let fresh = self.keys_for(http, uri, None, true).await?;
+            if !Arc::ptr_eq(&fresh, &keys) {
+                verified = verify_with(&fresh, kid, id_token, &validation);
             }
         }
-        let claims = claims.ok_or_else(|| {
-            callback_error(match last_error {
-                Some(e) => format!("id_token rejected: {e}"),
-                None => "id_token: no usable key in the JWKS".to_owned(),
-            })
-        })?;
+        let claims = verified?;
         check_claims(&claims, provider, endpoints, nonce)?;
         Ok(claims)
     }
+}
+
+/// Whether an issuer is Entra ID's multi-tenant one (`.../common/v2.0`,
+/// `.../organizations/v2.0`), whose discovery names the `{tenantid}` template.
+fn is_multi_tenant(issuer: &str) -> bool {
+    url::Url::parse(issuer).is_ok_and(|u| {
+        matches!(
+            u.path_segments().and_then(|mut s| s.next()),
+            Some("common" | "organizations")
+        )
+    })
+}
+
+/// Verifies with the key named by `kid` (or, without one, each key in turn).
+fn verify_with(
+    keys: &JwkSet,
+    kid: Option<&str>,
+    id_token: &str,
+    validation: &Validation,
+) -> Result<Map<String, Value>, Error> {
+    let candidates: Vec<&Jwk> = match kid {
+        Some(kid) => keys.find(kid).into_iter().collect(),
+        None => keys.keys.iter().collect(),
+    };
+    if candidates.is_empty() {
+        return Err(callback_error(format!(
+            "id_token key {kid:?} is not in the JWKS"
+        )));
+    }
+    let mut last_error = None;
+    for jwk in candidates {
+        let Ok(key) = DecodingKey::from_jwk(jwk) else {
+            continue;
+        };
+        match jsonwebtoken::decode::<Map<String, Value>>(id_token, &key, validation) {
+            Ok(data) => return Ok(data.claims),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(callback_error(match last_error {
+        Some(e) => format!("id_token rejected: {e}"),
+        None => "id_token: no usable key in the JWKS".to_owned(),
+    }))
 }
 
 /// The checks `jsonwebtoken` leaves to us: `iss` (exact, with the tenant template),

@@ -12,8 +12,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 use sha2::{Digest, Sha256};
-use tokio::sync::OnceCell;
 
 use super::{client, oidc::OidcCache, OAuth, TokenSet};
 use crate::{Account, Error, ErrorCode, Token};
@@ -27,7 +27,12 @@ const REUSE_WINDOW: Duration = Duration::from_secs(60);
 /// when a refresh fails (as the Auth.js recipe).
 pub const REFRESH_TOKEN_ERROR: &str = "RefreshTokenError";
 
-type Flight = Arc<OnceCell<Result<TokenSet, String>>>;
+/// A refresh in flight (or done): a spawned task, so a caller that goes away (a closed
+/// tab) cannot abandon a refresh the provider may already have rotated the token for.
+type Flight = Shared<BoxFuture<'static, Result<TokenSet, String>>>;
+
+/// After a failed refresh, how long a session waits before trying again.
+const RETRY_AFTER_SECS: i64 = 60;
 
 struct Inner {
     provider: OAuth,
@@ -106,8 +111,10 @@ impl TokenRefresher {
     }
 
     /// Copies the account's `access_token`, `refresh_token` and `expires_at` into the
-    /// token (at sign-in), so later reads can refresh them.
+    /// token (at sign-in), with the account's `provider`, so later reads can refresh
+    /// them (only a refresher of that provider does).
     pub fn remember(token: &mut Token, account: &Account) -> Result<(), Error> {
+        token.insert("provider", &account.provider)?;
         for field in ["access_token", "refresh_token", "expires_at"] {
             match account.extra.get(field) {
                 Some(v) if !v.is_null() => token.insert(field, v)?,
@@ -117,6 +124,7 @@ impl TokenRefresher {
             }
         }
         token.remove("error");
+        token.remove("refresh_failed_at");
         Ok(())
     }
 
@@ -126,11 +134,22 @@ impl TokenRefresher {
     /// `error` to [`REFRESH_TOKEN_ERROR`] and keeps the rest. Returns whether the token
     /// changed. A token without `expires_at` or `refresh_token` is left alone.
     pub async fn refresh_if_expired(&self, token: &mut Token) -> Result<bool, Error> {
+        // Another provider's refresh token never goes to this provider.
+        if token.get::<String>("provider").as_deref() != Some(self.inner.provider.id.as_str()) {
+            return Ok(false);
+        }
         let Some(expires_at) = token.get::<i64>("expires_at") else {
             return Ok(false);
         };
+        let now = crate::time_now();
+        if token
+            .get::<i64>("refresh_failed_at")
+            .is_some_and(|at| now.saturating_sub(at) < RETRY_AFTER_SECS)
+        {
+            return Ok(false);
+        }
         let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX / 2);
-        if expires_at.saturating_sub(leeway) > crate::time_now() {
+        if expires_at.saturating_sub(leeway) > now {
             return Ok(false);
         }
         let Some(refresh_token) = token.get::<String>("refresh_token") else {
@@ -149,10 +168,12 @@ impl TokenRefresher {
                     token.insert("refresh_token", rotated)?;
                 }
                 token.remove("error");
+                token.remove("refresh_failed_at");
             }
             Err(err) => {
                 tracing::warn!(provider = %self.inner.provider.id, error = %err, "{REFRESH_TOKEN_ERROR}");
                 token.insert("error", REFRESH_TOKEN_ERROR)?;
+                token.insert("refresh_failed_at", now)?;
             }
         }
         Ok(true)
@@ -162,6 +183,7 @@ impl TokenRefresher {
     /// refresh token share one request and its answer, and calls within a minute after a
     /// success get the same new tokens (a failure is not remembered).
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenSet, Error> {
+        let k = key(refresh_token);
         let flight = {
             let mut flights = self
                 .inner
@@ -169,18 +191,21 @@ impl TokenRefresher {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             flights.retain(|_, (at, _)| at.elapsed() < REUSE_WINDOW);
-            let (_, flight) = flights
-                .entry(key(refresh_token))
-                .or_insert_with(|| (Instant::now(), Arc::new(OnceCell::new())));
-            Arc::clone(flight)
+            let (_, flight) = flights.entry(k).or_insert_with(|| {
+                let inner = Arc::clone(&self.inner);
+                let token = refresh_token.to_owned();
+                let task = tokio::spawn(async move {
+                    request(&inner, &token).await.map_err(|err| err.to_string())
+                });
+                let joined = async move {
+                    task.await
+                        .unwrap_or_else(|e| Err(format!("the refresh task failed: {e}")))
+                };
+                (Instant::now(), joined.boxed().shared())
+            });
+            flight.clone()
         };
-        let outcome = flight
-            .get_or_init(|| async {
-                self.request(refresh_token)
-                    .await
-                    .map_err(|err| err.to_string())
-            })
-            .await;
+        let outcome = flight.await;
         if outcome.is_err() {
             // A failure answers the requests that waited for it, not later ones: the
             // provider may be back by then.
@@ -189,22 +214,18 @@ impl TokenRefresher {
                 .flights
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            let k = key(refresh_token);
             if flights
                 .get(&k)
-                .is_some_and(|(_, f)| Arc::ptr_eq(f, &flight))
+                .is_some_and(|(_, f)| f.peek().is_some_and(Result::is_err))
             {
                 flights.remove(&k);
             }
         }
-        outcome
-            .clone()
-            .map_err(|detail| Error::auth(ErrorCode::CallbackRouteError, detail))
+        outcome.map_err(|detail| Error::auth(ErrorCode::CallbackRouteError, detail))
     }
+}
 
-    async fn request(&self, refresh_token: &str) -> Result<TokenSet, Error> {
-        let inner = &self.inner;
-        let endpoints = inner.oidc.endpoints(&inner.http, &inner.provider).await?;
-        client::refresh(&inner.http, &inner.provider, &endpoints, refresh_token).await
-    }
+async fn request(inner: &Inner, refresh_token: &str) -> Result<TokenSet, Error> {
+    let endpoints = inner.oidc.endpoints(&inner.http, &inner.provider).await?;
+    client::refresh(&inner.http, &inner.provider, &endpoints, refresh_token).await
 }

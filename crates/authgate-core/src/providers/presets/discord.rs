@@ -32,7 +32,10 @@ fn profile_to_user(profile: &Value) -> Result<User, Error> {
     let image = avatar_url(&id, profile);
     Ok(User {
         name: first_text(profile, &["global_name", "username"]),
-        email: first_text(profile, &["email"]),
+        // Discord does not verify every address: only a verified one is the user's.
+        email: (profile.get("verified").and_then(Value::as_bool) == Some(true))
+            .then(|| first_text(profile, &["email"]))
+            .flatten(),
         image: Some(image),
         id,
         ..User::default()
@@ -82,6 +85,19 @@ mod tests {
             p.extend(changes.clone());
         }
         map(&discord("id", "secret"), &profile)
+    }
+
+    #[test]
+    fn an_unverified_email_is_not_the_users() {
+        assert_eq!(
+            user_with(serde_json::json!({})).email.as_deref(),
+            Some("nelly@discord.com")
+        );
+        assert_eq!(
+            user_with(serde_json::json!({"verified": false})).email,
+            None
+        );
+        assert_eq!(user_with(serde_json::json!({"verified": null})).email, None);
     }
 
     #[test]

@@ -30,8 +30,10 @@ const CONSUMERS_TENANT_ID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
 /// tenants, check `tid` in the `sign_in` callback.
 ///
 /// The profile is the id_token's claims (userinfo is not fetched, as Auth.js): the
-/// object id `sub`, `name`, and `email`, or else `preferred_username` when it is an
-/// address (`email` is an optional claim in Entra ID). No image (Microsoft Graph's photo
+/// object id `sub`, `name`, and `email` only (as Auth.js). `preferred_username` is never
+/// used as the email: in Entra ID it, like `email`, is set by the tenant, not verified,
+/// so with `common`/`organizations` any tenant could claim any address ("nOAuth"); do
+/// not authorize or link accounts by email for multi-tenant sign-in. No image (Microsoft Graph's photo
 /// needs an authenticated request).
 ///
 /// ```
@@ -62,11 +64,10 @@ pub fn microsoft_entra_id(
 }
 
 fn profile_to_user(profile: &Value) -> Result<User, Error> {
-    let username = first_text(profile, &["preferred_username"]).filter(|u| u.contains('@'));
     Ok(User {
         id: account_id(profile, "sub", "Microsoft Entra ID")?,
         name: first_text(profile, &["name"]),
-        email: first_text(profile, &["email"]).or(username),
+        email: first_text(profile, &["email"]),
         image: None,
         ..User::default()
     })
@@ -124,7 +125,7 @@ mod tests {
     }
 
     #[test]
-    fn the_email_falls_back_to_the_preferred_username() {
+    fn the_email_is_the_email_claim_only() {
         let p = microsoft_entra_id("app", "secret", "organizations");
         let user = map(&p, &recorded_claims());
         assert_eq!(
@@ -132,21 +133,17 @@ mod tests {
             (
                 "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ",
                 Some("Abe Lincoln"),
-                Some("AbeLi@microsoft.com"),
+                None,
                 None
-            )
+            ),
+            "preferred_username is not an email"
         );
-
         let mut claims = recorded_claims();
         claims["email"] = "abe@contoso.example".into();
         assert_eq!(
             map(&p, &claims).email.as_deref(),
             Some("abe@contoso.example")
         );
-        // A phone number as the sign-in name is not an email.
-        claims["email"] = Value::Null;
-        claims["preferred_username"] = "+15555550100".into();
-        assert_eq!(map(&p, &claims).email, None);
     }
 
     #[test]

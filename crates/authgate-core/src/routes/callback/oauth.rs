@@ -38,18 +38,19 @@ pub(super) async fn callback(
     } else {
         ctx.query.clone()
     };
-    let attempt = sign_in_attempt(&ctx, provider, &params).await;
+    let attempt = sign_in_attempt(&ctx, provider, &params, is_post).await;
     let cleared = checks::clear_all(ctx.names, &ctx.cookies, ctx.attrs, provider.form_post);
     ctx.set_cookies.extend(cleared);
     match attempt {
         Ok((attempt, carried)) => {
             if let (Some(url), None) = (carried, ctx.cookies.get(&ctx.names.callback_url)) {
-                ctx.callback_url = ctx
+                let url = ctx
                     .state
                     .config
                     .callbacks
                     .resolve_redirect(&url, &ctx.origin.origin)
                     .await;
+                ctx.set_callback_url(url);
             }
             complete_sign_in(ctx, attempt).await
         }
@@ -66,13 +67,8 @@ async fn sign_in_attempt(
     ctx: &RouteCtx<'_>,
     provider: &OAuth,
     params: &HashMap<String, String>,
+    is_post: bool,
 ) -> Result<(SignInAttempt, Option<String>), Error> {
-    if let Some(error) = params.get("error") {
-        return Err(Error::auth(
-            ErrorCode::OAuthCallbackError,
-            format!("the provider answered error={error:?}"),
-        ));
-    }
     let state = ctx.state;
     let secure = ctx.origin.secure;
     let id = provider.provider_id();
@@ -90,6 +86,14 @@ async fn sign_in_attempt(
     } else {
         None
     };
+    // The provider's own error, once the state shows the answer is for this browser (a
+    // forged `?error=` link cannot abort a sign-in in progress).
+    if let Some(error) = params.get("error") {
+        return Err(Error::auth(
+            ErrorCode::OAuthCallbackError,
+            format!("the provider answered error={error:?}"),
+        ));
+    }
     let verifier = match provider.has_check(Check::Pkce) {
         true => Some(checks::read(
             codec(Check::Pkce),
@@ -154,7 +158,11 @@ async fn sign_in_attempt(
         }
         OAuthKind::OAuth => userinfo(state, provider, endpoints.userinfo.clone(), &tokens).await?,
     };
-    let profile = with_posted_user(profile, params.get("user"));
+    // Only a form_post provider's cross-site POST may carry `user` (Apple).
+    let posted = (provider.form_post && is_post)
+        .then(|| params.get("user"))
+        .flatten();
+    let profile = with_posted_user(profile, posted);
     let mut user = provider.map_profile(&profile, &tokens)?;
     if user.id.is_empty() {
         return Err(Error::auth(
@@ -218,7 +226,8 @@ async fn userinfo(
 }
 
 /// Merges userinfo into the id_token claims: its `sub` must be the same; its other
-/// fields fill in or refresh the profile (many providers put only `sub` in the id_token).
+/// fields fill in what the id_token lacks (many providers put only `sub` in it) but never
+/// replace a claim of the signed token.
 fn merge_userinfo(claims: &mut Map<String, Value>, info: Value) -> Result<(), Error> {
     let Value::Object(info) = info else {
         return Ok(());
@@ -230,7 +239,7 @@ fn merge_userinfo(claims: &mut Map<String, Value>, info: Value) -> Result<(), Er
         ));
     }
     for (k, v) in info {
-        claims.insert(k, v);
+        claims.entry(k).or_insert(v);
     }
     Ok(())
 }
@@ -289,7 +298,16 @@ mod tests {
         let mut claims = Map::new();
         claims.insert("sub".into(), "1".into());
         assert!(merge_userinfo(&mut claims, serde_json::json!({"sub": "2"})).is_err());
-        merge_userinfo(&mut claims, serde_json::json!({"sub": "1", "name": "N"})).unwrap();
-        assert_eq!(claims["name"], "N");
+        claims.insert("email".into(), "signed@x.example".into());
+        merge_userinfo(
+            &mut claims,
+            serde_json::json!({"sub": "1", "name": "N", "email": "unsigned@x.example"}),
+        )
+        .unwrap();
+        assert_eq!(claims["name"], "N", "fills in");
+        assert_eq!(
+            claims["email"], "signed@x.example",
+            "never replaces a signed claim"
+        );
     }
 }

@@ -68,15 +68,16 @@ async fn authorization(
     } else {
         None
     };
-    // The provider's params, then the sign-in request's query (`prompt`, `login_hint`),
-    // as Auth.js merges them; `callbackUrl` is ours.
-    let mut extra = provider.params.clone();
-    extra.extend(
-        ctx.query
-            .iter()
-            .filter(|(k, _)| k.as_str() != "callbackUrl")
-            .map(|(k, v)| (k.clone(), v.clone())),
-    );
+    // The sign-in request's query (`prompt`, `login_hint`), as Auth.js passes it on; the
+    // provider's own params win over it (the app's choice, e.g. `acr_values`), and
+    // `callbackUrl` is ours.
+    let mut extra: Vec<(String, String)> = ctx
+        .query
+        .iter()
+        .filter(|(k, _)| k.as_str() != "callbackUrl")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    extra.extend(provider.params.iter().cloned());
     let url = authorization_url(
         provider,
         &endpoints,
