@@ -18,12 +18,11 @@ where
         return;
     };
     let outcome = tokio::spawn(test(redis.clone())).await;
-    let keys = redis.keys(&redis.space).await;
-    if !keys.is_empty() {
-        let _: Result<(), _> = redis::cmd("DEL")
-            .arg(keys)
-            .query_async(&mut redis.conn.clone())
-            .await;
+    // A second try when the first met a dropped connection (the manager reconnects).
+    for _ in 0..2 {
+        if redis.clean_up().await.is_ok() {
+            break;
+        }
     }
     if let Err(err) = outcome {
         std::panic::resume_unwind(err.into_panic());
@@ -79,8 +78,23 @@ impl TestRedis {
             .with_prefix(self.new_prefix())
     }
 
+    async fn clean_up(&self) -> redis::RedisResult<()> {
+        let keys = self.try_keys(&self.space).await?;
+        if keys.is_empty() {
+            return Ok(());
+        }
+        redis::cmd("DEL")
+            .arg(keys)
+            .query_async(&mut self.conn.clone())
+            .await
+    }
+
     /// Every key under `prefix` (`SCAN`).
     pub(crate) async fn keys(&self, prefix: &str) -> Vec<String> {
+        self.try_keys(prefix).await.expect("SCAN")
+    }
+
+    async fn try_keys(&self, prefix: &str) -> redis::RedisResult<Vec<String>> {
         let mut conn = self.conn.clone();
         let mut keys = Vec::new();
         let mut cursor: u64 = 0;
@@ -92,11 +106,10 @@ impl TestRedis {
                 .arg("COUNT")
                 .arg(1000)
                 .query_async(&mut conn)
-                .await
-                .expect("SCAN");
+                .await?;
             keys.extend(batch);
             if next == 0 {
-                return keys;
+                return Ok(keys);
             }
             cursor = next;
         }
