@@ -17,6 +17,16 @@
 //! # Ok(()) }
 //! ```
 //!
+//! It needs Redis 6.2 or later (`GETDEL`, `SET … PXAT`), one server (or a primary with
+//! replicas; not Redis Cluster: a script touches one user's keys, in many slots), and an
+//! eviction policy that never drops keys without a TTL (`noeviction` or `volatile-*`),
+//! since users and accounts have none.
+//!
+//! Feature `tls-rustls`: `rediss://` URLs, with rustls (ring) and the system's root
+//! certificates. For a private CA or a client certificate, build the client with
+//! `redis::Client::build_with_tls` and hand its `ConnectionManager` to
+//! [`RedisAdapter::new`].
+//!
 //! # Data layout
 //!
 //! Every key starts with the adapter's prefix (`authgate:` unless set with

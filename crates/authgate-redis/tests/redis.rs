@@ -194,7 +194,7 @@ async fn a_prefix_isolates_adapters_on_one_server() {
             .await
             .expect("the account is free in b");
         assert_eq!(a.get_user_by_email(&email).await.unwrap(), Some(user));
-        let a_keys = redis.keys(a.prefix()).await;
+        let a_keys = redis.keys(a.prefix()).await.unwrap();
         assert!(!a_keys.is_empty());
         assert!(a_keys.iter().all(|k| !k.starts_with(b.prefix())));
     })
@@ -262,7 +262,10 @@ async fn deleting_a_user_leaves_no_key_behind() {
             adapter.create_session(s).await.unwrap();
         }
         adapter.delete_user(&user.id).await.unwrap();
-        assert_eq!(redis.keys(adapter.prefix()).await, Vec::<String>::new());
+        assert_eq!(
+            redis.keys(adapter.prefix()).await.unwrap(),
+            Vec::<String>::new()
+        );
         adapter
             .create_user_with_account(new_user(&email), account("", "github", "7"))
             .await

@@ -79,7 +79,7 @@ impl TestRedis {
     }
 
     async fn clean_up(&self) -> redis::RedisResult<()> {
-        let keys = self.try_keys(&self.space).await?;
+        let keys = self.keys(&self.space).await?;
         if keys.is_empty() {
             return Ok(());
         }
@@ -90,11 +90,7 @@ impl TestRedis {
     }
 
     /// Every key under `prefix` (`SCAN`).
-    pub(crate) async fn keys(&self, prefix: &str) -> Vec<String> {
-        self.try_keys(prefix).await.expect("SCAN")
-    }
-
-    async fn try_keys(&self, prefix: &str) -> redis::RedisResult<Vec<String>> {
+    pub(crate) async fn keys(&self, prefix: &str) -> redis::RedisResult<Vec<String>> {
         let mut conn = self.conn.clone();
         let mut keys = Vec::new();
         let mut cursor: u64 = 0;
