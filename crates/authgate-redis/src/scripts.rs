@@ -1,0 +1,129 @@
+//! The Lua scripts: each runs atomically on the server, so a write that touches several
+//! keys happens whole or not at all, and checks (a free email, an unlinked account, an
+//! unchanged record) hold when the write happens. Every key a script touches is passed
+//! in `KEYS` (built in Rust, see `keys.rs`); an empty key name stands for "none". The
+//! members of a user's account and session sets are keys themselves.
+//!
+//! A script answers `OK` or a reason it wrote nothing: `EMAIL_TAKEN`, `ACCOUNT_LINKED`,
+//! `SESSION_EXISTS`, `NO_USER`, or `CHANGED` (a compare-and-set found the record
+//! changed since it was read: the caller reads again and retries).
+
+use std::sync::LazyLock;
+
+use redis::Script;
+
+/// Creates a user, its email index entry and, when given, its first account.
+/// KEYS: user, email index entry (or none), account (or none), the user's account set.
+/// ARGV: user id, user JSON, account JSON.
+pub(crate) static CREATE_USER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if KEYS[3] ~= '' and redis.call('EXISTS', KEYS[3]) == 1 then return 'ACCOUNT_LINKED' end
+if KEYS[2] ~= '' then
+  if redis.call('EXISTS', KEYS[2]) == 1 then return 'EMAIL_TAKEN' end
+  redis.call('SET', KEYS[2], ARGV[1])
+end
+redis.call('SET', KEYS[1], ARGV[2])
+if KEYS[3] ~= '' then
+  redis.call('SET', KEYS[3], ARGV[3])
+  redis.call('SADD', KEYS[4], KEYS[3])
+end
+return 'OK'
+",
+    )
+});
+
+/// Links an account to an existing user.
+/// KEYS: user, account, the user's account set. ARGV: account JSON.
+pub(crate) static LINK_ACCOUNT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'NO_USER' end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'ACCOUNT_LINKED' end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], KEYS[2])
+return 'OK'
+",
+    )
+});
+
+/// Compare-and-set of a record, moving an index entry along (a user's new email).
+/// KEYS: record, index entry to claim (or none), index entry to release (or none).
+/// ARGV: the record as read, its new value, the index value (the user id).
+pub(crate) static REPLACE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'CHANGED' end
+if KEYS[2] ~= '' then
+  local owner = redis.call('GET', KEYS[2])
+  if owner and owner ~= ARGV[3] then return 'EMAIL_TAKEN' end
+  redis.call('SET', KEYS[2], ARGV[3])
+end
+if KEYS[3] ~= '' and redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+return 'OK'
+",
+    )
+});
+
+/// Compare-and-delete of a record and its membership in its owner's set (unlinking an
+/// account). KEYS: record, set. ARGV: the record as read.
+pub(crate) static REMOVE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'CHANGED' end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], KEYS[1])
+return 'OK'
+",
+    )
+});
+
+/// Deletes a user (compare-and-delete), its email index entry, its accounts and its
+/// sessions. KEYS: user, email index entry (or none), account set, session set.
+/// ARGV: the user as read ('' when there was none), the user id.
+pub(crate) static DELETE_USER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 'CHANGED' end
+if KEYS[2] ~= '' and redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', key) end
+for _, key in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do redis.call('DEL', key) end
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+return 'OK'
+",
+    )
+});
+
+/// Stores a session of an existing user, expiring with it, and drops the user's
+/// expired sessions from their set. KEYS: user, session, the user's session set.
+/// ARGV: session JSON, its expiry (Unix ms), now (Unix ms).
+pub(crate) static CREATE_SESSION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'NO_USER' end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'SESSION_EXISTS' end
+redis.call('SET', KEYS[2], ARGV[1], 'PXAT', ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[2], KEYS[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[3])
+return 'OK'
+",
+    )
+});
+
+/// Deletes a user's sessions but one; answers how many it deleted.
+/// KEYS: the user's session set. ARGV: the session key to keep ('' for none).
+pub(crate) static DELETE_SESSIONS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local deleted = 0
+for _, key in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if key ~= ARGV[1] then
+    deleted = deleted + redis.call('DEL', key)
+    redis.call('ZREM', KEYS[1], key)
+  end
+end
+return deleted
+",
+    )
+});
