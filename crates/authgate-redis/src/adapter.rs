@@ -116,6 +116,7 @@ impl RedisAdapter {
             "OK" => Ok(true),
             "CHANGED" => Ok(false),
             "EMAIL_TAKEN" => Err(AdapterError::Conflict("a user has this email".into())),
+            "ID_TAKEN" => Err(AdapterError::Conflict("a user has this id".into())),
             "ACCOUNT_LINKED" => Err(AdapterError::Conflict("this account is linked".into())),
             "SESSION_EXISTS" => Err(AdapterError::Conflict("session token exists".into())),
             "NO_USER" => Err(AdapterError::NotFound("no such user".into())),
@@ -179,7 +180,9 @@ impl RedisAdapter {
         account: Option<AdapterAccount>,
     ) -> Result<AdapterUser, AdapterError> {
         let created = AdapterUser {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: user
+                .id
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             name: user.name,
             email: user.email,
             email_verified: user.email_verified,

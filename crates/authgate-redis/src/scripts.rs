@@ -12,12 +12,14 @@ use std::sync::LazyLock;
 
 use redis::Script;
 
-/// Creates a user, its email index entry and, when given, its first account.
+/// Creates a user (unless its id is taken), its email index entry and, when given, its
+/// first account.
 /// KEYS: user, email index entry (or none), account (or none), the user's account set.
 /// ARGV: user id, user JSON, account JSON.
 pub(crate) static CREATE_USER: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'ID_TAKEN' end
 if KEYS[3] ~= '' and redis.call('EXISTS', KEYS[3]) == 1 then return 'ACCOUNT_LINKED' end
 if KEYS[2] ~= '' then
   if redis.call('EXISTS', KEYS[2]) == 1 then return 'EMAIL_TAKEN' end
