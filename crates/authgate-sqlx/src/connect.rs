@@ -41,13 +41,10 @@ impl SqlxAdapter {
     /// - `postgres://user:password@host/db`: not migrated here; call
     ///   [`migrate`](Self::migrate) (from the app's start-up or deployment).
     ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), authgate_sqlx::Error> {
-    /// let path = std::env::temp_dir().join(format!("authgate-doc-{}.db", std::process::id()));
-    /// let adapter = authgate_sqlx::SqlxAdapter::connect(&format!("sqlite://{}", path.display())).await?;
-    /// # drop(adapter);
-    /// # let _ = std::fs::remove_file(&path);
+    /// ```no_run
+    /// # async fn run() -> Result<(), authgate_sqlx::Error> {
+    /// // `auth.db` in the working directory: created, then migrated, on the first run.
+    /// let adapter = authgate_sqlx::SqlxAdapter::connect("sqlite://auth.db").await?;
     /// # Ok(())
     /// # }
     /// ```
