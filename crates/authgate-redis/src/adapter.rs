@@ -180,9 +180,7 @@ impl RedisAdapter {
         account: Option<AdapterAccount>,
     ) -> Result<AdapterUser, AdapterError> {
         let created = AdapterUser {
-            id: user
-                .id
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            id: user.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             name: user.name,
             email: user.email,
             email_verified: user.email_verified,

@@ -1,0 +1,161 @@
+//! `authgate_sessions`.
+
+use authgate_core::adapter::{AdapterError, AdapterSession, AdapterUser};
+use time::OffsetDateTime;
+
+use crate::{
+    db::{db_err, with_pool, Db, Ts},
+    users,
+};
+
+/// A session as selected: `session_token, user_id, expires`.
+type SessionRow = (String, String, Ts);
+
+fn from_row((session_token, user_id, expires): SessionRow) -> AdapterSession {
+    AdapterSession {
+        session_token,
+        user_id,
+        expires: expires.0,
+    }
+}
+
+pub(crate) async fn create(
+    db: &Db,
+    session: AdapterSession,
+) -> Result<AdapterSession, AdapterError> {
+    let expires = Ts::new(session.expires);
+    with_pool!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO authgate_sessions (session_token, user_id, expires) VALUES ($1, $2, $3)",
+        )
+        .bind(&session.session_token)
+        .bind(&session.user_id)
+        .bind(expires)
+        .execute(pool)
+        .await
+        .map(drop)
+    })
+    .map_err(db_err)?;
+    Ok(AdapterSession {
+        expires: expires.0,
+        ..session
+    })
+}
+
+/// The session, if unexpired, and its user: one query.
+pub(crate) async fn get_with_user(
+    db: &Db,
+    session_token: &str,
+) -> Result<Option<(AdapterSession, AdapterUser)>, AdapterError> {
+    type Row = (
+        String,
+        Ts,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<Ts>,
+        Option<String>,
+    );
+    let row = with_pool!(db, |pool| {
+        sqlx::query_as::<_, Row>(
+            "SELECT s.session_token, s.expires, \
+             u.id, u.name, u.email, u.email_verified, u.image \
+             FROM authgate_sessions s JOIN authgate_users u ON u.id = s.user_id \
+             WHERE s.session_token = $1 AND s.expires > $2",
+        )
+        .bind(session_token)
+        .bind(Ts::now())
+        .fetch_optional(pool)
+        .await
+    });
+    Ok(row.map_err(db_err)?.map(
+        |(session_token, expires, id, name, email, email_verified, image)| {
+            let user = users::from_row((id, name, email, email_verified, image));
+            (from_row((session_token, user.id.clone(), expires)), user)
+        },
+    ))
+}
+
+/// Runs `sql`, which returns `session_token, user_id, expires` of at most one session;
+/// `$1` is the session token and `$2`, if given, a time.
+async fn one(
+    db: &Db,
+    sql: &str,
+    session_token: &str,
+    at: Option<OffsetDateTime>,
+) -> Result<Option<AdapterSession>, AdapterError> {
+    let row = with_pool!(db, |pool| {
+        let query = sqlx::query_as::<_, SessionRow>(sql).bind(session_token);
+        match at {
+            Some(at) => query.bind(Ts::new(at)),
+            None => query,
+        }
+        .fetch_optional(pool)
+        .await
+    });
+    Ok(row.map_err(db_err)?.map(from_row))
+}
+
+pub(crate) async fn update(
+    db: &Db,
+    session_token: &str,
+    expires: OffsetDateTime,
+) -> Result<Option<AdapterSession>, AdapterError> {
+    one(
+        db,
+        "UPDATE authgate_sessions SET expires = $2 WHERE session_token = $1 \
+         RETURNING session_token, user_id, expires",
+        session_token,
+        Some(expires),
+    )
+    .await
+}
+
+pub(crate) async fn delete(
+    db: &Db,
+    session_token: &str,
+) -> Result<Option<AdapterSession>, AdapterError> {
+    one(
+        db,
+        "DELETE FROM authgate_sessions WHERE session_token = $1 \
+         RETURNING session_token, user_id, expires",
+        session_token,
+        None,
+    )
+    .await
+}
+
+/// The user's unexpired sessions, soonest expiry first.
+pub(crate) async fn list(db: &Db, user_id: &str) -> Result<Vec<AdapterSession>, AdapterError> {
+    let rows = with_pool!(db, |pool| {
+        sqlx::query_as::<_, SessionRow>(
+            "SELECT session_token, user_id, expires FROM authgate_sessions \
+             WHERE user_id = $1 AND expires > $2 ORDER BY expires, session_token",
+        )
+        .bind(user_id)
+        .bind(Ts::now())
+        .fetch_all(pool)
+        .await
+    });
+    Ok(rows.map_err(db_err)?.into_iter().map(from_row).collect())
+}
+
+/// Deletes the user's sessions but `keep`; returns how many.
+pub(crate) async fn delete_all(
+    db: &Db,
+    user_id: &str,
+    keep: Option<&str>,
+) -> Result<u64, AdapterError> {
+    let done = with_pool!(db, |pool| {
+        sqlx::query(
+            "DELETE FROM authgate_sessions \
+             WHERE user_id = $1 AND ($2 IS NULL OR session_token <> $2)",
+        )
+        .bind(user_id)
+        .bind(keep)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+    });
+    done.map_err(db_err)
+}
