@@ -7,7 +7,9 @@
 
 use authgate::{Auth, AuthConfig, AuthConfigBuilder, TokenCodec};
 pub use authgate_test_support::*;
+mod database;
 mod oauth;
+pub use database::{spawn_database, stores, Store};
 pub use oauth::{oauth_sign_in, submit_form_post, OAuthDance};
 use serde_json::{Map, Value};
 
@@ -101,6 +103,14 @@ pub async fn spawn_with(
 /// Serves the demo app's routes with an engine built from scratch; `build` gets the
 /// server's base URL.
 pub async fn spawn_custom(fw: Framework, build: impl FnOnce(&str) -> AuthConfigBuilder) -> Server {
+    // `AUTHGATE_TEST_LOG=authgate_core=debug cargo test ... -- --nocapture` shows the
+    // engine's log lines.
+    if let Ok(filter) = std::env::var("AUTHGATE_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
     let base = format!("http://{}", listener.local_addr().expect("local addr"));
     let config = build(&base).build().expect("test config builds");

@@ -176,6 +176,18 @@ async fn oauth(
             .await
             .map_err(|e| adapter_error("get_user_by_email", e))?;
         if let Some(owner) = owner {
+            // A concurrent first sign-in of this same account may have created the user
+            // between the lookups: then it is this user, not another one.
+            let linked_now = adapter
+                .get_user_by_account(&account.provider, &account.provider_account_id)
+                .await
+                .map_err(|e| adapter_error("get_user_by_account", e))?;
+            if let Some(linked_now) = linked_now {
+                return Ok(Login {
+                    user: merged(&linked_now, &user),
+                    is_new_user: Some(false),
+                });
+            }
             if !allow_email_linking {
                 return Err(Error::auth(
                     ErrorCode::OAuthAccountNotLinked,

@@ -11,6 +11,7 @@
 
 mod browser;
 mod encoding;
+mod flaky;
 mod guards;
 pub mod idp;
 mod response;
@@ -20,6 +21,7 @@ pub use encoding::{
     b64url, b64url_decode, encode_uri_component, form_encode, hidden_input, http_date, iso_date,
     now,
 };
+pub use flaky::FlakyAdapter;
 pub use guards::assert_guard_modes;
 pub use idp::{IdpConfig, IdpUser, Misbehaviour, MockIdp, SigningAlg};
 pub use response::{assert_cookie_attrs, cookie_attr, raw_request, RawResp, Resp};

@@ -4,8 +4,9 @@
 //! compatible JWT sessions, CSRF protection and the `sign_in` → `jwt` → `session` →
 //! `redirect` callback chain. Handlers extract the session; guards protect routes.
 //!
-//! This crate re-exports [`authgate_core`] at its root and the framework integrations as
-//! modules behind features (`axum`, on by default; `actix`).
+//! This crate re-exports [`authgate_core`] at its root, and the framework integrations and
+//! database adapters as modules behind features (`axum`, on by default; `actix`; `sqlx`;
+//! `redis`).
 //!
 //! ```
 //! use authgate::{Auth, AuthConfig, Credentials, User};
@@ -36,6 +37,18 @@ pub use authgate_core::*;
 #[cfg(feature = "actix")]
 pub mod actix {
     pub use authgate_actix::*;
+}
+
+/// The SQL adapter: SQLite (embedded default) and PostgreSQL ([`authgate_sqlx`]).
+#[cfg(feature = "sqlx")]
+pub mod sqlx {
+    pub use authgate_sqlx::*;
+}
+
+/// The Redis adapter ([`authgate_redis`]).
+#[cfg(feature = "redis")]
+pub mod redis {
+    pub use authgate_redis::*;
 }
 
 /// The axum / tower integration ([`authgate_axum`]).

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use actix_web::{
     body::MessageBody,
     dev::{ServiceFactory, ServiceRequest, ServiceResponse},
-    guard, web, App, HttpResponse, Resource, Route,
+    guard, web, App, HttpRequest, HttpResponse, Resource, Route,
 };
 use authgate::actix::{require, require_auth, AuthMiddleware, GuardMode, Session};
 use authgate::Auth;
-use authgate_demo::{is_admin, pages};
+use authgate_demo::{is_admin, pages, session_route, SessionAction};
 
 fn html(page: String) -> HttpResponse {
     HttpResponse::Ok()
@@ -37,6 +37,53 @@ async fn admin(session: Session) -> HttpResponse {
 
 async fn unauthorized() -> HttpResponse {
     html(pages::unauthorized())
+}
+
+/// The request's headers the engine reads (cookies, host) and URI, as `http` 1 types.
+fn engine_view(req: &HttpRequest) -> (authgate::http::HeaderMap, authgate::http::Uri) {
+    let mut headers = authgate::http::HeaderMap::new();
+    for name in ["cookie", "host", "x-forwarded-host", "x-forwarded-proto"] {
+        for value in req.headers().get_all(name) {
+            if let Ok(v) = authgate::http::HeaderValue::from_bytes(value.as_bytes()) {
+                headers.append(name, v);
+            }
+        }
+    }
+    let uri = req.uri().to_string().parse().unwrap_or_default();
+    (headers, uri)
+}
+
+async fn manage(auth: &Auth, action: SessionAction<'_>, req: &HttpRequest) -> HttpResponse {
+    let (headers, uri) = engine_view(req);
+    let (status, body) = session_route(auth, action, &headers, &uri).await;
+    let status = actix_web::http::StatusCode::from_u16(status)
+        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status).json(body)
+}
+
+async fn list_sessions(
+    auth: web::Data<Auth>,
+    _signed_in: Session,
+    req: HttpRequest,
+) -> HttpResponse {
+    manage(&auth, SessionAction::List, &req).await
+}
+
+async fn revoke_others(
+    auth: web::Data<Auth>,
+    _signed_in: Session,
+    req: HttpRequest,
+) -> HttpResponse {
+    manage(&auth, SessionAction::RevokeOthers, &req).await
+}
+
+async fn revoke_one(
+    auth: web::Data<Auth>,
+    _signed_in: Session,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> HttpResponse {
+    manage(&auth, SessionAction::Revoke(&id), &req).await
 }
 
 /// What axum's `get(...)` answers for other methods: 405 with `Allow: GET,HEAD`.
@@ -68,7 +115,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/admin",
             web::route().to(admin).wrap(require(is_admin)),
         ))
-        .service(get_or_head("/unauthorized", web::route().to(unauthorized)));
+        .service(get_or_head("/unauthorized", web::route().to(unauthorized)))
+        .service(
+            web::resource("/api/sessions")
+                .route(web::get().to(list_sessions))
+                .route(web::delete().to(revoke_others)),
+        )
+        .service(web::resource("/api/sessions/{id}").route(web::delete().to(revoke_one)));
 }
 
 /// The demo app with the auth middleware on.
@@ -83,5 +136,8 @@ pub fn app(
         InitError = (),
     >,
 > {
-    App::new().configure(routes).wrap(AuthMiddleware::new(auth))
+    App::new()
+        .app_data(web::Data::new(auth.clone()))
+        .configure(routes)
+        .wrap(AuthMiddleware::new(auth))
 }

@@ -12,7 +12,7 @@ async fn main() {
 
 async fn run() -> Result<(), String> {
     let settings = authgate_demo::Settings::from_env()?;
-    let auth = settings.auth()?;
+    let auth = settings.auth().await?;
     let addr = ("127.0.0.1", settings.port);
     tracing::info!(
         "authgate actix demo on {} (listening on 127.0.0.1:{}); users alice/wonderland, bob/builder",

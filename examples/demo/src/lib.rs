@@ -5,9 +5,10 @@
 //! `axum`) and the `authgate-demo-actix` crate serve it. The end-to-end suite drives
 //! both, so the demo is the contract other tools and tests rely on.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use authgate::{
+    adapter::{Adapter, UserUpdate},
     presets, Auth, AuthConfig, AuthConfigBuilder, Credentials, Error, OAuth, SignInDecision, Token,
     Trigger, User,
 };
@@ -160,6 +161,70 @@ fn role_of(email: Option<&str>) -> &'static str {
         .map_or("user", |u| u.role)
 }
 
+/// The demo's database mode, on top of [`configure`]: the adapter (database sessions),
+/// credentials allowed to create database sessions, and a `session` callback that also
+/// takes a new `name` on update (`POST /auth/session` with `{"data": {"name": ...}}`)
+/// and stores it.
+pub fn configure_database(base: AuthConfigBuilder, adapter: Arc<dyn Adapter>) -> AuthConfigBuilder {
+    let store = Arc::clone(&adapter);
+    configure(base)
+        .adapter_arc(adapter)
+        .credentials_database_sessions(true)
+        .on_session(move |ctx| {
+            let store = Arc::clone(&store);
+            async move {
+                let mut session = ctx.session;
+                let Some(stored) = ctx.user else {
+                    return Ok(session);
+                };
+                let new_name = ctx
+                    .new_session
+                    .as_ref()
+                    .filter(|_| ctx.trigger == Some(Trigger::Update))
+                    .and_then(|d| d.get("name"))
+                    .and_then(|n| n.as_str())
+                    .map(str::to_owned);
+                if let Some(name) = new_name {
+                    let update = UserUpdate {
+                        name: Some(name.clone()),
+                        ..UserUpdate::default()
+                    };
+                    store
+                        .update_user(&stored.id, update)
+                        .await
+                        .map_err(Error::callback)?;
+                    if let Some(user) = session.user.as_mut() {
+                        user.name = Some(name);
+                    }
+                }
+                if let Some(user) = session.user.as_mut() {
+                    user.id = Some(stored.id.clone());
+                    user.insert("role", role_of(stored.email.as_deref()))?;
+                }
+                Ok(session)
+            }
+        })
+}
+
+/// Opens the store a `DATABASE_URL` names: `sqlite://<file>` (created and migrated on
+/// first use), `postgres://...` (migrated here) or `redis://...`.
+pub async fn connect_store(url: &str) -> Result<Arc<dyn Adapter>, String> {
+    if url.starts_with("redis://") || url.starts_with("rediss://") {
+        let adapter = authgate::redis::RedisAdapter::connect(url)
+            .await
+            .map_err(|e| format!("Redis: {e}"))?;
+        return Ok(Arc::new(adapter));
+    }
+    let adapter = authgate::sqlx::SqlxAdapter::connect(url)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    adapter
+        .migrate()
+        .await
+        .map_err(|e| format!("database migrations: {e}"))?;
+    Ok(Arc::new(adapter))
+}
+
 /// The demo engine for a secret and a canonical URL.
 pub fn auth(secret: &str, url: &str) -> Result<Auth, Error> {
     Ok(Auth::new(
@@ -182,6 +247,8 @@ pub struct Settings {
     pub oidc: Option<(String, String, String)>,
     /// The `github` provider: client id, client secret.
     pub github: Option<(String, String)>,
+    /// `AUTH_STRATEGY=database`: the store's `DATABASE_URL` (default: a SQLite file).
+    pub database_url: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -194,6 +261,7 @@ impl std::fmt::Debug for Settings {
                 &self.oidc.as_ref().map(|(issuer, id, _)| (issuer, id)),
             )
             .field("github", &self.github.as_ref().map(|(id, _)| id))
+            .field("database", &self.database_url.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -236,16 +304,24 @@ impl Settings {
             bytes.iter().map(|b| format!("{b:02x}")).collect()
         });
         let url = env("AUTH_URL").unwrap_or_else(|| format!("http://localhost:{port}"));
-        match env("AUTH_STRATEGY").as_deref() {
-            None | Some("jwt") => {}
-            Some("database") => {
-                return Err("AUTH_STRATEGY=database needs the database adapters, which are not built yet; use jwt".into())
+        let database_url = match env("AUTH_STRATEGY").as_deref() {
+            None | Some("jwt") => {
+                if env("DATABASE_URL").is_some() {
+                    tracing::warn!(
+                        "DATABASE_URL is read only with AUTH_STRATEGY=database; ignored"
+                    );
+                }
+                None
             }
-            Some(other) => return Err(format!("AUTH_STRATEGY must be jwt or database, not {other:?}")),
-        }
-        if env("DATABASE_URL").is_some() {
-            tracing::warn!("DATABASE_URL is set but database adapters are not built yet; ignored");
-        }
+            Some("database") => {
+                Some(env("DATABASE_URL").unwrap_or_else(|| "sqlite://authgate-demo.db".into()))
+            }
+            Some(other) => {
+                return Err(format!(
+                    "AUTH_STRATEGY must be jwt or database, not {other:?}"
+                ))
+            }
+        };
         let oidc = match (env("OIDC_ISSUER"), env("OIDC_CLIENT_ID")) {
             (Some(issuer), Some(id)) => {
                 Some((issuer, id, env("OIDC_CLIENT_SECRET").unwrap_or_default()))
@@ -264,12 +340,17 @@ impl Settings {
             url,
             oidc,
             github,
+            database_url,
         })
     }
 
-    /// The demo engine for these settings.
-    pub fn auth(&self) -> Result<Auth, String> {
-        let base = configure(AuthConfig::builder().secret(&self.secret).url(&self.url));
+    /// The demo engine for these settings (connects to the store in database mode).
+    pub async fn auth(&self) -> Result<Auth, String> {
+        let builder = AuthConfig::builder().secret(&self.secret).url(&self.url);
+        let base = match &self.database_url {
+            Some(url) => configure_database(builder, connect_store(url).await?),
+            None => configure(builder),
+        };
         let oidc = self
             .oidc
             .as_ref()
@@ -293,6 +374,52 @@ pub fn init_tracing() {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
+}
+
+/// What the demo's session routes answer (`GET /api/sessions`, `DELETE /api/sessions`,
+/// `DELETE /api/sessions/{id}`): a status and a JSON body. Database sessions only; with
+/// JWT sessions they answer 404.
+pub async fn session_route(
+    auth: &Auth,
+    action: SessionAction<'_>,
+    headers: &authgate::http::HeaderMap,
+    uri: &authgate::http::Uri,
+) -> (u16, serde_json::Value) {
+    if auth.config().strategy() != authgate::SessionStrategy::Database {
+        return (404, serde_json::json!({ "error": "NotFound" }));
+    }
+    let answer = match action {
+        SessionAction::List => auth
+            .list_sessions(headers, uri)
+            .await
+            .map(|list| serde_json::json!({ "sessions": list })),
+        SessionAction::RevokeOthers => auth
+            .revoke_other_sessions(headers, uri)
+            .await
+            .map(|n| serde_json::json!({ "revoked": n })),
+        SessionAction::Revoke(id) => auth
+            .revoke_session(headers, uri, id)
+            .await
+            .map(|done| serde_json::json!({ "revoked": u64::from(done) })),
+    };
+    match answer {
+        Ok(body) => (200, body),
+        Err(err) => {
+            tracing::warn!(error = %err, "session management failed");
+            (503, serde_json::json!({ "error": "ServiceUnavailable" }))
+        }
+    }
+}
+
+/// A session route's action.
+#[derive(Clone, Copy, Debug)]
+pub enum SessionAction<'a> {
+    /// List the signed-in user's sessions.
+    List,
+    /// Revoke every session but this one.
+    RevokeOthers,
+    /// Revoke one session by its id.
+    Revoke(&'a str),
 }
 
 /// The demo's admin check, for the `/admin` guard.

@@ -14,7 +14,7 @@ async fn main() {
 async fn run() -> Result<(), String> {
     let settings = authgate_demo::Settings::from_env()?;
     let (url, port) = (settings.url.clone(), settings.port);
-    let auth = settings.auth()?;
+    let auth = settings.auth().await?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -1,0 +1,485 @@
+//! Database sessions through the demo on every store (memory, SQLite, and PostgreSQL and
+//! Redis when available), on every framework: credentials (opt-in) and OAuth sign-in,
+//! the stored rows, sliding expiry, sign-out, linking rules, session management, and a
+//! store that goes down.
+
+use std::sync::{
+    atomic::{AtomicUsize, Ordering},
+    Arc,
+};
+
+use authgate::{
+    adapter::NewUser, async_trait, CreateUserEvent, Error, Events, LinkAccountEvent, OAuth, Pages,
+};
+use authgate_tests::{
+    get_with, oauth_sign_in, spawn_database, stores, suite, FlakyAdapter, Framework, MockIdp, Resp,
+    SESSION,
+};
+use reqwest::Method;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+fn sha256_hex(s: &str) -> String {
+    Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A name no other test (or run, on a shared database) uses.
+fn unique(tag: &str) -> String {
+    format!("{tag}-{:016x}", rand::random::<u64>())
+}
+
+fn oidc(idp: &MockIdp) -> OAuth {
+    OAuth::oidc("oidc", "OpenID Connect", idp.issuer())
+        .client_id(idp.client_id())
+        .client_secret(idp.client_secret())
+}
+
+async fn credentials_get_a_real_session_row(fw: Framework) {
+    for store in stores().await {
+        let s = store.name;
+        let adapter = Arc::clone(&store.adapter);
+        let server = spawn_database(fw, Arc::clone(&adapter), |b| b).await;
+        let b = server.browser();
+        let res = b.sign_in("alice", "wonderland").await;
+        assert_eq!(res.status, 302, "{s}: {}", res.body);
+        // The cookie is an opaque token; the store keeps only its hash.
+        let cookie = b.cookie(SESSION).expect("session cookie");
+        assert_eq!(cookie.len(), 64, "{s}: {cookie}");
+        assert!(cookie.bytes().all(|c| c.is_ascii_hexdigit()), "{s}");
+        let rows = adapter.list_sessions("1").await.expect("list");
+        assert_eq!(rows.len(), 1, "{s}");
+        assert_eq!(
+            rows[0].session_token,
+            sha256_hex(&cookie),
+            "{s}: stored hashed"
+        );
+        let stored = adapter
+            .get_user("1")
+            .await
+            .expect("get")
+            .expect("alice stored");
+        assert_eq!(stored.email.as_deref(), Some("alice@example.com"), "{s}");
+
+        let me = b.get("/api/me").await;
+        assert_eq!(me.status, 200, "{s}: {}", me.body);
+        let body = me.json();
+        assert_eq!(body["user"]["id"], "1", "{s}");
+        assert_eq!(body["user"]["role"], "admin", "{s}");
+        assert_eq!(body["user"]["name"], "Alice", "{s}");
+        assert!(
+            !me.body.contains(&cookie) && !me.body.contains(&sha256_hex(&cookie)),
+            "{s}"
+        );
+        assert_eq!(b.get("/admin").await.status, 200, "{s}");
+
+        // An update stores the new name.
+        let csrf = b.csrf().await;
+        let res = b
+            .post_json(
+                "/auth/session",
+                &json!({"csrfToken": csrf, "data": {"name": "Alicia"}}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{s}: {}", res.body);
+        assert_eq!(res.json()["user"]["name"], "Alicia", "{s}");
+        let stored = adapter.get_user("1").await.expect("get").expect("alice");
+        assert_eq!(stored.name.as_deref(), Some("Alicia"), "{s}");
+        assert_eq!(
+            b.get("/api/me").await.json()["user"]["name"],
+            "Alicia",
+            "{s}"
+        );
+
+        // Sign-out deletes the row.
+        let csrf = b.csrf().await;
+        let res = b.post_form("/auth/signout", &[("csrfToken", &csrf)]).await;
+        assert!(res.clears(SESSION), "{s}");
+        assert!(
+            adapter.list_sessions("1").await.expect("list").is_empty(),
+            "{s}"
+        );
+        let stale = format!("{SESSION}={cookie}");
+        let res = get_with(&server.base, "/api/me", Some(&stale), None).await;
+        assert_eq!(res.status, 401, "{s}: a signed-out token is no session");
+        assert!(res.clears(SESSION), "{s}");
+        let _ = adapter.delete_user("1").await;
+    }
+}
+
+async fn expired_sessions_are_deleted_and_updates_slide(fw: Framework) {
+    for store in stores().await {
+        let s = store.name;
+        let adapter = Arc::clone(&store.adapter);
+        let server = spawn_database(fw, Arc::clone(&adapter), |b| {
+            b.update_age(std::time::Duration::from_secs(60))
+        })
+        .await;
+        let b = server.browser();
+        b.sign_in("bob", "builder").await;
+        let cookie = b.cookie(SESSION).expect("session");
+        let hashed = sha256_hex(&cookie);
+        // Within update_age: no write, no cookie on app routes.
+        let res = b.get("/api/me").await;
+        assert_eq!(res.status, 200, "{s}");
+        assert!(res.set_cookie(SESSION).is_none(), "{s}: nothing to re-set");
+        // A session older than update_age slides: new expiry in the store and the cookie.
+        let old = time::OffsetDateTime::now_utc() + time::Duration::days(29);
+        let old = old.replace_nanosecond(0).unwrap_or(old);
+        adapter.update_session(&hashed, old).await.expect("update");
+        let res = b.get("/api/me").await;
+        assert_eq!(res.status, 200, "{s}");
+        let slid = adapter.list_sessions("2").await.expect("list")[0].expires;
+        assert!(
+            slid > old + time::Duration::hours(23),
+            "{s}: slid to {slid}"
+        );
+        let cookie_expires = res.cookie_expires(SESSION).expect("re-set cookie");
+        assert_eq!(cookie_expires, slid.unix_timestamp(), "{s}");
+        // Expired: absent, deleted, cookie cleared.
+        let past = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+        adapter
+            .update_session(&hashed, past.replace_nanosecond(0).unwrap_or(past))
+            .await
+            .expect("update");
+        let res = b.get("/api/me").await;
+        assert_eq!(res.status, 401, "{s}");
+        assert!(res.clears(SESSION), "{s}");
+        assert!(
+            adapter.list_sessions("2").await.expect("list").is_empty(),
+            "{s}"
+        );
+        assert!(
+            adapter
+                .delete_session(&hashed)
+                .await
+                .expect("delete")
+                .is_none(),
+            "{s}: the row is gone"
+        );
+        let _ = adapter.delete_user("2").await;
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    created: AtomicUsize,
+    linked: AtomicUsize,
+}
+
+struct Counter(Arc<Counts>);
+
+#[async_trait]
+impl Events for Counter {
+    async fn create_user(&self, _: CreateUserEvent) -> Result<(), Error> {
+        self.0.created.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+    async fn link_account(&self, _: LinkAccountEvent) -> Result<(), Error> {
+        self.0.linked.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+async fn oauth_first_sign_in_creates_user_and_account(fw: Framework) {
+    for store in stores().await {
+        let s = store.name;
+        let idp = MockIdp::start().await;
+        let sub = unique(&format!("idp-{s}"));
+        idp.set_user(authgate_tests::IdpUser {
+            sub: sub.clone(),
+            email: format!("{sub}@idp.example"),
+            ..authgate_tests::IdpUser::default()
+        });
+        let adapter = Arc::clone(&store.adapter);
+        let counts = Arc::new(Counts::default());
+        let events = Counter(Arc::clone(&counts));
+        let provider = oidc(&idp);
+        let server = spawn_database(fw, Arc::clone(&adapter), move |b| {
+            b.provider(provider).events(events).pages(Pages {
+                new_user: Some("/welcome".into()),
+                ..Pages::default()
+            })
+        })
+        .await;
+        let b = server.browser();
+        let dance = oauth_sign_in(&b, "oidc", "/dashboard", "").await;
+        let res = dance.callback();
+        assert_eq!(res.status, 302, "{s}: {}", res.body);
+        let welcome = format!(
+            "{}/welcome?callbackUrl={}",
+            server.base,
+            authgate_tests::form_encode(&format!("{}/dashboard", server.base))
+        );
+        assert_eq!(
+            res.location(),
+            Some(welcome.as_str()),
+            "{s}: new users go to new_user"
+        );
+        let user = adapter
+            .get_user_by_account("oidc", &sub)
+            .await
+            .expect("by account")
+            .expect("created");
+        assert_eq!(user.name.as_deref(), Some("Ida Provider"), "{s}");
+        let accounts = adapter.list_accounts(&user.id).await.expect("accounts");
+        assert_eq!(accounts.len(), 1, "{s}");
+        assert!(
+            accounts[0].extra.get("access_token").is_some(),
+            "{s}: tokens stored"
+        );
+        assert_eq!(b.get("/api/me").await.json()["user"]["id"], user.id, "{s}");
+        assert_eq!(
+            (
+                counts.created.load(Ordering::SeqCst),
+                counts.linked.load(Ordering::SeqCst)
+            ),
+            (1, 1),
+            "{s}: events"
+        );
+        // Later sign-ins find the user by account.
+        let again = server.browser();
+        let dance = oauth_sign_in(&again, "oidc", "/dashboard", "").await;
+        assert_eq!(
+            dance.callback().location(),
+            Some(format!("{}/dashboard", server.base).as_str()),
+            "{s}"
+        );
+        assert_eq!(
+            again.get("/api/me").await.json()["user"]["id"],
+            user.id,
+            "{s}"
+        );
+        assert_eq!(counts.created.load(Ordering::SeqCst), 1, "{s}");
+        let _ = adapter.delete_user(&user.id).await;
+    }
+}
+
+async fn linking_rules(fw: Framework) {
+    for store in stores().await {
+        let s = store.name;
+        let adapter = Arc::clone(&store.adapter);
+        let idp = MockIdp::start().await;
+        let tag = unique(s);
+        let email = format!("link-{tag}@idp.example");
+        let owner = adapter
+            .create_user(NewUser {
+                email: Some(email.clone()),
+                ..NewUser::default()
+            })
+            .await
+            .expect("create");
+        idp.set_user(authgate_tests::IdpUser {
+            sub: format!("sub-{tag}"),
+            email: email.clone(),
+            ..authgate_tests::IdpUser::default()
+        });
+        // An account whose email belongs to another user: refused.
+        let strict = oidc(&idp);
+        let server = spawn_database(fw, Arc::clone(&adapter), move |b| b.provider(strict)).await;
+        let b = server.browser();
+        let res = oauth_sign_in(&b, "oidc", "/", "").await;
+        assert_eq!(
+            res.callback().location(),
+            Some(format!("{}/auth/signin?error=OAuthAccountNotLinked", server.base).as_str()),
+            "{s}"
+        );
+        assert!(!res.callback().sets(SESSION), "{s}");
+        // With dangerous email linking the account joins that user.
+        let lenient = oidc(&idp).allow_dangerous_email_account_linking(true);
+        let server = spawn_database(fw, Arc::clone(&adapter), move |b| b.provider(lenient)).await;
+        let b = server.browser();
+        assert!(
+            oauth_sign_in(&b, "oidc", "/", "")
+                .await
+                .callback()
+                .sets(SESSION),
+            "{s}"
+        );
+        let linked = adapter
+            .get_user_by_account("oidc", &format!("sub-{tag}"))
+            .await
+            .expect("by account");
+        assert_eq!(linked.map(|u| u.id), Some(owner.id.clone()), "{s}");
+        // Signed in as bob (credentials), a new provider account is linked to bob.
+        idp.set_user(authgate_tests::IdpUser {
+            sub: format!("bob-sub-{tag}"),
+            email: format!("bob-{tag}@elsewhere.example"),
+            ..authgate_tests::IdpUser::default()
+        });
+        let plain = oidc(&idp);
+        let server = spawn_database(fw, Arc::clone(&adapter), move |b| b.provider(plain)).await;
+        let b = server.browser();
+        b.sign_in("bob", "builder").await;
+        assert!(
+            oauth_sign_in(&b, "oidc", "/", "")
+                .await
+                .callback()
+                .sets(SESSION),
+            "{s}"
+        );
+        let linked = adapter
+            .get_user_by_account("oidc", &format!("bob-sub-{tag}"))
+            .await
+            .expect("by account");
+        assert_eq!(
+            linked.map(|u| u.id).as_deref(),
+            Some("2"),
+            "{s}: linked to bob"
+        );
+        let _ = adapter.delete_user(&owner.id).await;
+        let _ = adapter.delete_user("2").await;
+    }
+}
+
+async fn users_list_and_revoke_their_sessions(fw: Framework) {
+    for store in stores().await {
+        let s = store.name;
+        let adapter = Arc::clone(&store.adapter);
+        let server = spawn_database(fw, Arc::clone(&adapter), |b| b).await;
+        let (laptop, phone) = (server.browser(), server.browser());
+        laptop.sign_in("bob", "builder").await;
+        phone.sign_in("bob", "builder").await;
+        let list = laptop.get("/api/sessions").await;
+        assert_eq!(list.status, 200, "{s}: {}", list.body);
+        let sessions = list.json()["sessions"].as_array().cloned().expect("array");
+        assert_eq!(sessions.len(), 2, "{s}");
+        assert_eq!(
+            sessions.iter().filter(|x| x["current"] == true).count(),
+            1,
+            "{s}"
+        );
+        for token in [laptop.cookie(SESSION), phone.cookie(SESSION)]
+            .into_iter()
+            .flatten()
+        {
+            assert!(
+                !list.body.contains(&token) && !list.body.contains(&sha256_hex(&token)),
+                "{s}"
+            );
+        }
+        // Sign out everywhere else.
+        let res = laptop
+            .send(laptop.request(Method::DELETE, "/api/sessions"))
+            .await;
+        assert_eq!(res.json()["revoked"], 1, "{s}: {}", res.body);
+        assert_eq!(
+            phone.get("/api/me").await.status,
+            401,
+            "{s}: the phone is signed out"
+        );
+        assert_eq!(laptop.get("/api/me").await.status, 200, "{s}");
+        // Revoke one by id (here: the current one).
+        let sessions = laptop.get("/api/sessions").await.json()["sessions"].clone();
+        let id = sessions[0]["id"].as_str().expect("id").to_owned();
+        let res = laptop
+            .send(laptop.request(Method::DELETE, &format!("/api/sessions/{id}")))
+            .await;
+        assert_eq!(res.json()["revoked"], 1, "{s}");
+        assert_eq!(laptop.get("/api/me").await.status, 401, "{s}");
+        let anon = server.browser();
+        assert_eq!(anon.get("/api/sessions").await.status, 401, "{s}");
+        let _ = adapter.delete_user("2").await;
+    }
+}
+
+async fn a_store_outage_is_503_not_a_sign_out(fw: Framework) {
+    let flaky = FlakyAdapter::new(Arc::new(authgate::adapter::MemoryAdapter::new()));
+    let server = spawn_database(fw, Arc::new(flaky.clone()), |b| b).await;
+    let b = server.browser();
+    b.sign_in("alice", "wonderland").await;
+    assert_eq!(b.get("/api/me").await.status, 200);
+    flaky.set_down(true);
+    let res = b.get("/api/me").await;
+    assert_eq!(
+        (res.status, res.json()),
+        (503, json!({"error": "ServiceUnavailable"}))
+    );
+    assert!(res.set_cookie(SESSION).is_none(), "the cookie is kept");
+    let res = b.get_page("/dashboard").await;
+    assert_eq!(res.status, 503, "a guard does not send the user to sign in");
+    let res = b.get("/auth/session").await;
+    assert_eq!((res.status, res.body.as_str()), (200, "null"), "as Auth.js");
+    assert!(res.set_cookie(SESSION).is_none(), "the cookie is kept");
+    let fresh = server.browser();
+    let res: Resp = fresh.sign_in("bob", "builder").await;
+    assert_eq!(
+        res.location(),
+        Some(format!("{}/auth/error?error=Configuration", server.base).as_str())
+    );
+    assert!(flaky.failed_calls() >= 4);
+    // The store is back: the same cookie works again, without a restart.
+    flaky.set_down(false);
+    assert_eq!(b.get("/api/me").await.json()["user"]["id"], "1");
+}
+
+async fn concurrent_first_sign_ins_make_one_user(fw: Framework) {
+    for store in stores().await {
+        let s = store.name;
+        let adapter = Arc::clone(&store.adapter);
+        let idp = MockIdp::start().await;
+        let sub = unique(&format!("race-{s}"));
+        idp.set_user(authgate_tests::IdpUser {
+            sub: sub.clone(),
+            email: format!("{sub}@idp.example"),
+            ..authgate_tests::IdpUser::default()
+        });
+        let provider = oidc(&idp);
+        let server =
+            Arc::new(spawn_database(fw, Arc::clone(&adapter), move |b| b.provider(provider)).await);
+        let tasks: Vec<_> = (0..12)
+            .map(|_| {
+                let server = Arc::clone(&server);
+                tokio::spawn(async move {
+                    let b = server.browser();
+                    let dance = oauth_sign_in(&b, "oidc", "/", "").await;
+                    let res = dance.callback();
+                    (
+                        res.status,
+                        res.sets(SESSION),
+                        res.location().map(str::to_owned),
+                    )
+                })
+            })
+            .collect();
+        for task in tasks {
+            let (status, signed_in, location) = task.await.expect("task");
+            assert!(
+                status == 302 && signed_in,
+                "{s}: every one signs in: {status} {location:?}"
+            );
+        }
+        let owner = adapter
+            .get_user_by_account("oidc", &sub)
+            .await
+            .expect("by account")
+            .expect("one user");
+        let by_email = adapter
+            .get_user_by_email(&format!("{sub}@idp.example"))
+            .await
+            .expect("by email");
+        assert_eq!(
+            by_email.map(|u| u.id),
+            Some(owner.id.clone()),
+            "{s}: exactly one user"
+        );
+        assert_eq!(
+            adapter.list_sessions(&owner.id).await.expect("list").len(),
+            12,
+            "{s}"
+        );
+        let _ = adapter.delete_user(&owner.id).await;
+    }
+}
+
+suite!(
+    credentials_get_a_real_session_row,
+    expired_sessions_are_deleted_and_updates_slide,
+    oauth_first_sign_in_creates_user_and_account,
+    linking_rules,
+    users_list_and_revoke_their_sessions,
+    a_store_outage_is_503_not_a_sign_out,
+    concurrent_first_sign_ins_make_one_user,
+);
