@@ -257,6 +257,27 @@ async fn oauth_first_sign_in_creates_user_and_account(fw: Framework) {
     }
 }
 
+/// Signs in with the `oidc` provider and returns the id of the user its account is
+/// linked to.
+async fn sign_in_then_owner(
+    b: &authgate_tests::Browser,
+    adapter: &dyn authgate::adapter::Adapter,
+    sub: &str,
+    s: &str,
+) -> Option<String> {
+    let dance = oauth_sign_in(b, "oidc", "/", "").await;
+    assert!(
+        dance.callback().sets(SESSION),
+        "{s}: {:?}",
+        dance.callback().location()
+    );
+    adapter
+        .get_user_by_account("oidc", sub)
+        .await
+        .expect("by account")
+        .map(|u| u.id)
+}
+
 async fn linking_rules(fw: Framework) {
     for store in stores().await {
         let s = store.name;
@@ -291,18 +312,8 @@ async fn linking_rules(fw: Framework) {
         let lenient = oidc(&idp).allow_dangerous_email_account_linking(true);
         let server = spawn_database(fw, Arc::clone(&adapter), move |b| b.provider(lenient)).await;
         let b = server.browser();
-        assert!(
-            oauth_sign_in(&b, "oidc", "/", "")
-                .await
-                .callback()
-                .sets(SESSION),
-            "{s}"
-        );
-        let linked = adapter
-            .get_user_by_account("oidc", &format!("sub-{tag}"))
-            .await
-            .expect("by account");
-        assert_eq!(linked.map(|u| u.id), Some(owner.id.clone()), "{s}");
+        let linked = sign_in_then_owner(&b, &*adapter, &format!("sub-{tag}"), s).await;
+        assert_eq!(linked, Some(owner.id.clone()), "{s}");
         // Signed in as bob (credentials), a new provider account is linked to bob.
         idp.set_user(authgate_tests::IdpUser {
             sub: format!("bob-sub-{tag}"),
@@ -313,22 +324,8 @@ async fn linking_rules(fw: Framework) {
         let server = spawn_database(fw, Arc::clone(&adapter), move |b| b.provider(plain)).await;
         let b = server.browser();
         b.sign_in("bob", "builder").await;
-        assert!(
-            oauth_sign_in(&b, "oidc", "/", "")
-                .await
-                .callback()
-                .sets(SESSION),
-            "{s}"
-        );
-        let linked = adapter
-            .get_user_by_account("oidc", &format!("bob-sub-{tag}"))
-            .await
-            .expect("by account");
-        assert_eq!(
-            linked.map(|u| u.id).as_deref(),
-            Some("2"),
-            "{s}: linked to bob"
-        );
+        let linked = sign_in_then_owner(&b, &*adapter, &format!("bob-sub-{tag}"), s).await;
+        assert_eq!(linked.as_deref(), Some("2"), "{s}: linked to bob");
         let _ = adapter.delete_user(&owner.id).await;
         let _ = adapter.delete_user("2").await;
     }
