@@ -471,7 +471,113 @@ async fn concurrent_first_sign_ins_make_one_user(fw: Framework) {
     }
 }
 
+async fn refreshed_tokens_are_written_back_to_the_account(fw: Framework) {
+    use authgate::{SessionStrategy, TokenRefresher, Trigger};
+    use std::time::Duration;
+    let store = stores().await.remove(0);
+    let adapter = Arc::clone(&store.adapter);
+    let idp = MockIdp::start_with(authgate_tests::IdpConfig {
+        access_token_ttl: Duration::from_secs(1),
+        ..authgate_tests::IdpConfig::default()
+    })
+    .await;
+    // Database sessions: the app asks for the account with a valid access token.
+    let refresher = TokenRefresher::new(oidc(&idp))
+        .expect("refresher")
+        .leeway(Duration::ZERO)
+        .adapter(Arc::clone(&adapter));
+    let provider = oidc(&idp);
+    let server = spawn_database(fw, Arc::clone(&adapter), move |b| b.provider(provider)).await;
+    let b = server.browser();
+    assert!(oauth_sign_in(&b, "oidc", "/", "")
+        .await
+        .callback()
+        .sets(SESSION));
+    let user_id = b.get("/api/me").await.json()["user"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let before = adapter.list_accounts(&user_id).await.expect("accounts")[0].clone();
+    let fresh = refresher
+        .fresh_account(&user_id)
+        .await
+        .expect("fresh")
+        .expect("account");
+    assert_eq!(
+        fresh.extra["access_token"], before.extra["access_token"],
+        "not expired yet"
+    );
+    assert_eq!(idp.calls().token_refresh, 0);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let fresh = refresher
+        .fresh_account(&user_id)
+        .await
+        .expect("fresh")
+        .expect("account");
+    assert_ne!(fresh.extra["access_token"], before.extra["access_token"]);
+    assert_ne!(
+        fresh.extra["refresh_token"], before.extra["refresh_token"],
+        "rotated"
+    );
+    let stored = adapter.list_accounts(&user_id).await.expect("accounts")[0].clone();
+    assert_eq!(stored, fresh, "written back");
+    assert_eq!(idp.calls().token_refresh, 1);
+    assert!(
+        TokenRefresher::new(oidc(&idp))
+            .expect("refresher")
+            .fresh_account(&user_id)
+            .await
+            .is_err(),
+        "no adapter"
+    );
+
+    // JWT sessions with an adapter: `jwt` refreshes, and the account follows.
+    let jwt_refresher = TokenRefresher::new(oidc(&idp))
+        .expect("refresher")
+        .leeway(Duration::ZERO)
+        .adapter(Arc::clone(&adapter));
+    let provider = oidc(&idp);
+    let server = spawn_database(fw, Arc::clone(&adapter), move |b| {
+        b.strategy(SessionStrategy::Jwt)
+            .provider(provider)
+            .on_jwt(move |ctx| {
+                let refresher = jwt_refresher.clone();
+                async move {
+                    let mut token = ctx.token;
+                    match (ctx.trigger, &ctx.account) {
+                        (Some(Trigger::SignIn | Trigger::SignUp), Some(account)) => {
+                            TokenRefresher::remember(&mut token, account)?;
+                        }
+                        _ => {
+                            refresher.refresh_if_expired(&mut token).await?;
+                        }
+                    }
+                    Ok(Some(token))
+                }
+            })
+    })
+    .await;
+    let b = server.browser();
+    assert!(oauth_sign_in(&b, "oidc", "/", "")
+        .await
+        .callback()
+        .sets(SESSION));
+    let calls = idp.calls().token_refresh;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let res = b.get("/api/me").await;
+    assert_eq!(res.status, 200);
+    assert_eq!(idp.calls().token_refresh, calls + 1);
+    let claims = authgate_tests::decode_token(&b.cookie(SESSION).expect("session"));
+    let stored = adapter.list_accounts(&user_id).await.expect("accounts")[0].clone();
+    assert_eq!(
+        stored.extra["access_token"], claims["access_token"],
+        "written back"
+    );
+    let _ = adapter.delete_user(&user_id).await;
+}
+
 suite!(
+    refreshed_tokens_are_written_back_to_the_account,
     credentials_get_a_real_session_row,
     expired_sessions_are_deleted_and_updates_slide,
     oauth_first_sign_in_creates_user_and_account,

@@ -16,7 +16,10 @@ use futures_util::future::{BoxFuture, FutureExt, Shared};
 use sha2::{Digest, Sha256};
 
 use super::{client, oidc::OidcCache, OAuth, TokenSet};
-use crate::{Account, Error, ErrorCode, Token};
+use crate::{
+    adapter::{Adapter, AdapterAccount},
+    Account, Error, ErrorCode, Token,
+};
 
 /// How long the outcome of a refresh answers for its (old) refresh token: requests that
 /// were in flight with the old cookie get the new tokens instead of a failed second
@@ -72,6 +75,8 @@ struct Inner {
 pub struct TokenRefresher {
     inner: Arc<Inner>,
     leeway: Duration,
+    /// Where refreshed tokens are written back to the account (with an adapter).
+    adapter: Option<Arc<dyn Adapter>>,
 }
 
 impl std::fmt::Debug for TokenRefresher {
@@ -79,6 +84,7 @@ impl std::fmt::Debug for TokenRefresher {
         f.debug_struct("TokenRefresher")
             .field("provider", &self.inner.provider.id)
             .field("leeway", &self.leeway)
+            .field("adapter", &self.adapter.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -100,7 +106,16 @@ impl TokenRefresher {
                 flights: Mutex::new(HashMap::new()),
             }),
             leeway: Duration::from_secs(60),
+            adapter: None,
         })
+    }
+
+    /// Writes refreshed tokens back to the stored account (apps with an adapter), and
+    /// lets [`TokenRefresher::fresh_account`] read accounts (database sessions).
+    #[must_use]
+    pub fn adapter(mut self, adapter: Arc<dyn Adapter>) -> Self {
+        self.adapter = Some(adapter);
+        self
     }
 
     /// Refreshes this long before `expires_at` (default 60 s).
@@ -115,6 +130,7 @@ impl TokenRefresher {
     /// them (only a refresher of that provider does).
     pub fn remember(token: &mut Token, account: &Account) -> Result<(), Error> {
         token.insert("provider", &account.provider)?;
+        token.insert("provider_account_id", &account.provider_account_id)?;
         for field in ["access_token", "refresh_token", "expires_at"] {
             match account.extra.get(field) {
                 Some(v) if !v.is_null() => token.insert(field, v)?,
@@ -169,6 +185,12 @@ impl TokenRefresher {
                 }
                 token.remove("error");
                 token.remove("refresh_failed_at");
+                if let (Some(user_id), Some(pid)) = (
+                    token.sub.clone(),
+                    token.get::<String>("provider_account_id"),
+                ) {
+                    self.store(&user_id, &pid, &fresh).await;
+                }
             }
             Err(err) => {
                 tracing::warn!(provider = %self.inner.provider.id, error = %err, "{REFRESH_TOKEN_ERROR}");
@@ -177,6 +199,71 @@ impl TokenRefresher {
             }
         }
         Ok(true)
+    }
+
+    /// The user's account at this provider with a valid access token (database
+    /// sessions, where the tokens live in the account): refreshed, single flight, and
+    /// written back when it has (nearly) expired. `None` when the user has no account at
+    /// this provider; an error without an adapter or when the refresh fails.
+    pub async fn fresh_account(&self, user_id: &str) -> Result<Option<AdapterAccount>, Error> {
+        let adapter = self.adapter.as_deref().ok_or_else(|| {
+            Error::auth(
+                ErrorCode::MissingAdapter,
+                "TokenRefresher::adapter is not set",
+            )
+        })?;
+        let accounts = adapter
+            .list_accounts(user_id)
+            .await
+            .map_err(|e| Error::auth(ErrorCode::AdapterError, e.to_string()))?;
+        let Some(mut account) = accounts
+            .into_iter()
+            .find(|a| a.provider == self.inner.provider.id)
+        else {
+            return Ok(None);
+        };
+        let expires_at = account
+            .extra
+            .get("expires_at")
+            .and_then(serde_json::Value::as_i64);
+        let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX / 2);
+        let due = expires_at.is_some_and(|at| at.saturating_sub(leeway) <= crate::time_now());
+        let refresh_token = account
+            .extra
+            .get("refresh_token")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        if let (true, Some(refresh_token)) = (due, refresh_token) {
+            let fresh = self.refresh(&refresh_token).await?;
+            apply(&mut account, &fresh);
+            adapter
+                .update_account(account.clone())
+                .await
+                .map_err(|e| Error::auth(ErrorCode::AdapterError, e.to_string()))?;
+        }
+        Ok(Some(account))
+    }
+
+    /// Writes refreshed tokens to the stored account (logged, never fatal: the session
+    /// already has them).
+    async fn store(&self, user_id: &str, provider_account_id: &str, fresh: &TokenSet) {
+        let Some(adapter) = self.adapter.as_deref() else {
+            return;
+        };
+        let found = match adapter.list_accounts(user_id).await {
+            Ok(accounts) => accounts.into_iter().find(|a| {
+                a.provider == self.inner.provider.id && a.provider_account_id == provider_account_id
+            }),
+            Err(err) => {
+                tracing::warn!(error = %err, "refreshed tokens not stored: the account could not be read");
+                return;
+            }
+        };
+        let Some(mut account) = found else { return };
+        apply(&mut account, fresh);
+        if let Err(err) = adapter.update_account(account).await {
+            tracing::warn!(error = %err, "refreshed tokens not stored");
+        }
     }
 
     /// Exchanges a refresh token for new tokens, once: concurrent calls with the same
@@ -222,6 +309,26 @@ impl TokenRefresher {
             }
         }
         outcome.map_err(|detail| Error::auth(ErrorCode::CallbackRouteError, detail))
+    }
+}
+
+/// Puts refreshed tokens into an account (a rotated refresh token replaces the old one).
+fn apply(account: &mut AdapterAccount, fresh: &TokenSet) {
+    let extra = &mut account.extra;
+    extra.insert("access_token".into(), fresh.access_token.clone().into());
+    match fresh.expires_at {
+        Some(at) => {
+            extra.insert("expires_at".into(), at.into());
+        }
+        None => {
+            extra.remove("expires_at");
+        }
+    }
+    if let Some(rotated) = &fresh.refresh_token {
+        extra.insert("refresh_token".into(), rotated.clone().into());
+    }
+    if let Some(id_token) = &fresh.id_token {
+        extra.insert("id_token".into(), id_token.clone().into());
     }
 }
 
