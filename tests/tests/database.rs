@@ -576,7 +576,55 @@ async fn refreshed_tokens_are_written_back_to_the_account(fw: Framework) {
     let _ = adapter.delete_user(&user_id).await;
 }
 
+async fn the_session_cache_never_outlives_a_sign_out_here(fw: Framework) {
+    let flaky = FlakyAdapter::new(Arc::new(authgate::adapter::MemoryAdapter::new()));
+    let server = spawn_database(fw, Arc::new(flaky.clone()), |b| {
+        b.database_session_cache(std::time::Duration::from_secs(60))
+    })
+    .await;
+    let (laptop, phone) = (server.browser(), server.browser());
+    laptop.sign_in("bob", "builder").await;
+    phone.sign_in("bob", "builder").await;
+    assert_eq!(laptop.get("/api/me").await.status, 200);
+    assert_eq!(phone.get("/api/me").await.status, 200);
+    // Cached: app routes do not ask the store.
+    flaky.set_down(true);
+    assert_eq!(
+        laptop.get("/api/me").await.status,
+        200,
+        "served from the cache"
+    );
+    flaky.set_down(false);
+    // An update is seen at once.
+    let csrf = laptop.csrf().await;
+    laptop
+        .post_json(
+            "/auth/session",
+            &json!({"csrfToken": csrf, "data": {"name": "Robert"}}),
+        )
+        .await;
+    assert_eq!(laptop.get("/api/me").await.json()["user"]["name"], "Robert");
+    // Revoking the phone drops its cache entry: signed out at once.
+    let res = laptop
+        .send(laptop.request(Method::DELETE, "/api/sessions"))
+        .await;
+    assert_eq!(res.json()["revoked"], 1);
+    assert_eq!(phone.get("/api/me").await.status, 401);
+    // Signing out drops it too.
+    let cookie = laptop.cookie_pair(SESSION).expect("session");
+    let csrf = laptop.csrf().await;
+    laptop
+        .post_form("/auth/signout", &[("csrfToken", &csrf)])
+        .await;
+    let res = get_with(&server.base, "/api/me", Some(&cookie), None).await;
+    assert_eq!(
+        res.status, 401,
+        "a signed-out session is never served from the cache"
+    );
+}
+
 suite!(
+    the_session_cache_never_outlives_a_sign_out_here,
     refreshed_tokens_are_written_back_to_the_account,
     credentials_get_a_real_session_row,
     expired_sessions_are_deleted_and_updates_slide,

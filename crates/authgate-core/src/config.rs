@@ -95,6 +95,7 @@ pub struct AuthConfig {
     pub(crate) format: TokenFormat,
     pub(crate) max_body_bytes: usize,
     pub(crate) token_cache_capacity: usize,
+    pub(crate) session_cache_ttl: Duration,
     /// The one HTTP client for providers (built with `http_timeout`, no redirects).
     pub(crate) http: reqwest::Client,
     /// Session codecs and cookie names, `[http, https]`.
@@ -276,6 +277,7 @@ pub struct AuthConfigBuilder {
     jws: Option<JwsKey>,
     max_body_bytes: usize,
     token_cache_capacity: usize,
+    session_cache_ttl: Duration,
     http_timeout: Duration,
     env_error: Option<String>,
 }
@@ -316,6 +318,10 @@ impl Default for AuthConfigBuilder {
             max_body_bytes: 64 * 1024,
             // Verified tokens cached by exact cookie value; bounded.
             token_cache_capacity: 10_000,
+            // Database sessions are read from the store on every request unless the
+            // app opts into a short in-process cache (a revocation on another instance
+            // is then seen only when the entry expires).
+            session_cache_ttl: Duration::ZERO,
             // Calls to providers (discovery, JWKS, token, userinfo) never hang a sign-in.
             http_timeout: Duration::from_secs(10),
             env_error: None,
@@ -534,6 +540,15 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// Caches database session reads on app routes in process for this long (default:
+    /// off). A sign-out or revocation on this instance drops the entry at once; one on
+    /// another instance is seen when the entry expires, so keep it short (seconds).
+    /// `GET /auth/session` always reads the store.
+    pub fn database_session_cache(mut self, ttl: Duration) -> Self {
+        self.session_cache_ttl = ttl;
+        self
+    }
+
     /// How many verified tokens to keep decoded (default 10 000; 0 turns it off).
     pub fn token_cache_capacity(mut self, entries: usize) -> Self {
         self.token_cache_capacity = entries;
@@ -614,6 +629,7 @@ impl AuthConfigBuilder {
             format,
             max_body_bytes: self.max_body_bytes,
             token_cache_capacity: self.token_cache_capacity,
+            session_cache_ttl: self.session_cache_ttl,
             http: crate::providers::oauth::client::http_client(self.http_timeout)?,
             codecs,
             names,

@@ -4,8 +4,8 @@
 use http::{HeaderMap, Uri};
 
 use crate::{
-    origin::Origin, providers::oauth::oidc::OidcCache, token::cache::TokenCache, AuthConfig,
-    Provider,
+    origin::Origin, providers::oauth::oidc::OidcCache, session::cache::SessionCache,
+    token::cache::TokenCache, AuthConfig, Provider,
 };
 
 /// The engine's shared state.
@@ -16,17 +16,21 @@ pub(crate) struct State {
     pub(crate) http: reqwest::Client,
     /// OIDC discovery documents and key sets.
     pub(crate) oidc: OidcCache,
+    /// Database session reads, when the app turned the cache on.
+    pub(crate) sessions: SessionCache,
 }
 
 impl State {
     pub(crate) fn new(config: AuthConfig) -> Self {
         let tokens = TokenCache::new(config.token_cache_capacity);
         let http = config.http.clone();
+        let config_ttl = config.session_cache_ttl;
         Self {
             config,
             tokens,
             http,
             oidc: OidcCache::default(),
+            sessions: SessionCache::new(config_ttl),
         }
     }
 

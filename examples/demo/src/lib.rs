@@ -249,6 +249,9 @@ pub struct Settings {
     pub github: Option<(String, String)>,
     /// `AUTH_STRATEGY=database`: the store's `DATABASE_URL` (default: a SQLite file).
     pub database_url: Option<String>,
+    /// `AUTH_SESSION_CACHE_SECS`: the in-process cache of database session reads
+    /// (default 0: off).
+    pub session_cache_secs: u64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -334,7 +337,14 @@ impl Settings {
             (None, None) => None,
             _ => return Err("GITHUB_ID and GITHUB_SECRET go together".into()),
         };
+        let session_cache_secs = match env("AUTH_SESSION_CACHE_SECS") {
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("AUTH_SESSION_CACHE_SECS is not a number: {v:?}"))?,
+            None => 0,
+        };
         Ok(Self {
+            session_cache_secs,
             port,
             secret,
             url,
@@ -348,7 +358,8 @@ impl Settings {
     pub async fn auth(&self) -> Result<Auth, String> {
         let builder = AuthConfig::builder().secret(&self.secret).url(&self.url);
         let base = match &self.database_url {
-            Some(url) => configure_database(builder, connect_store(url).await?),
+            Some(url) => configure_database(builder, connect_store(url).await?)
+                .database_session_cache(std::time::Duration::from_secs(self.session_cache_secs)),
             None => configure(builder),
         };
         let oidc = self

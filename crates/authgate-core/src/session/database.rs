@@ -90,8 +90,10 @@ pub(crate) async fn delete(
     let Some(token) = cookies.get(&names.session_token) else {
         return Ok(None);
     };
+    let hashed = hash_token(token);
+    state.sessions.remove(&hashed);
     adapter(state)?
-        .delete_session(&hash_token(token))
+        .delete_session(&hashed)
         .await
         .map_err(|e| Error::auth(ErrorCode::AdapterError, format!("delete_session: {e}")))
 }
@@ -113,7 +115,17 @@ pub(crate) async fn read(
         return SessionOutcome::default();
     };
     let hashed = hash_token(token);
-    let found = match adapter.get_session_and_user(&hashed).await {
+    // App routes may use the cache; `/session` reads (and refreshes) the store.
+    let cached = match mode {
+        ReadMode::App => state.sessions.get(&hashed),
+        ReadMode::Route(_) => None,
+    };
+    let from_cache = cached.is_some();
+    let found = match cached {
+        Some(hit) => Ok(Some(hit)),
+        None => adapter.get_session_and_user(&hashed).await,
+    };
+    let found = match found {
         Ok(found) => found,
         Err(err) => {
             tracing::warn!(error = %err, "SessionTokenError: the session store failed; cookie kept");
@@ -124,6 +136,7 @@ pub(crate) async fn read(
         }
     };
     let Some((session, user)) = found else {
+        state.sessions.remove(&hashed);
         // Unknown or expired: delete what may be left, clear the cookie.
         if let Err(err) = adapter.delete_session(&hashed).await {
             tracing::debug!(error = %err, "deleting an expired session failed");
@@ -138,7 +151,8 @@ pub(crate) async fn read(
     let now = OffsetDateTime::now_utc();
     let mut expires = session.expires;
     // Auth.js: write only when `expires - max_age + update_age <= now`.
-    let due = session.expires - config.max_age + config.update_age <= now;
+    // (A cached read never writes: the store read that filled the cache slid it.)
+    let due = !from_cache && session.expires - config.max_age + config.update_age <= now;
     if due {
         let later = now + config.max_age;
         match adapter
@@ -149,6 +163,16 @@ pub(crate) async fn read(
             Ok(None) => {}
             Err(err) => tracing::warn!(error = %err, "sliding the session expiry failed"),
         }
+    }
+    match mode {
+        // An update may change the stored user (the `session` callback): not cached.
+        ReadMode::Route(Some(_)) => state.sessions.remove(&hashed),
+        _ if !from_cache => {
+            let mut fresh = session.clone();
+            fresh.expires = expires;
+            state.sessions.insert(&fresh, &user);
+        }
+        _ => {}
     }
     let set_cookies = if due || matches!(mode, ReadMode::Route(_)) {
         vec![set_cookie(

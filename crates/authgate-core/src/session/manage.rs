@@ -100,6 +100,7 @@ pub(crate) async fn revoke(
     let Some(target) = sessions.iter().find(|s| public_id(&s.session_token) == id) else {
         return Ok(false);
     };
+    state.sessions.remove(&target.session_token);
     let deleted = adapter
         .delete_session(&target.session_token)
         .await
@@ -116,7 +117,13 @@ pub(crate) async fn revoke_others(
     let Some((user_id, hashed)) = current(state, origin, headers).await? else {
         return Ok(0);
     };
-    adapter(state)?
+    let adapter = adapter(state)?;
+    for s in adapter.list_sessions(&user_id).await.map_err(store_error)? {
+        if s.session_token != hashed {
+            state.sessions.remove(&s.session_token);
+        }
+    }
+    adapter
         .delete_sessions(&user_id, Some(&hashed))
         .await
         .map_err(store_error)

@@ -6,6 +6,7 @@
 //! - `model.rs`: [`Session`] and [`SessionUser`].
 //! - `outcome.rs`: [`SessionOutcome`], what a read gives the integrations.
 
+pub(crate) mod cache;
 pub(crate) mod database;
 pub(crate) mod jwt;
 pub(crate) mod manage;

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Database-session throughput: the demo's signed-in GET /api/me with database sessions
+# on each store, with the in-process session cache off and on, (SQLite always; PostgreSQL and Redis from DATABASE_URL / REDIS_URL), as
+# a ratio of the same demo with JWT sessions. The servers run on one core (taskset 0),
+# wrk on the other (taskset 1); runs alternate between the servers and the medians are
+# compared, since wrk throughput swings by up to 30% between runs on these machines.
+# Usage: scripts/dbload.sh [seconds per run] [rounds]   (needs wrk and curl)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-4}
+rounds=${2:-5}
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
+cargo build --release -q -p authgate-demo --bin demo
+dir=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+# Each store twice: reading the store on every request, and with a 5 s in-process cache.
+names=(jwt sqlite sqlite+cache); urls=("" "sqlite://$dir/demo.db" "sqlite://$dir/demo2.db")
+if [ -n "${DATABASE_URL:-}" ]; then names+=(postgres postgres+cache); urls+=("$DATABASE_URL" "$DATABASE_URL"); fi
+if [ -n "${REDIS_URL:-}" ]; then names+=(redis redis+cache); urls+=("$REDIS_URL" "$REDIS_URL"); fi
+port=18180
+cookies=()
+for i in "${!names[@]}"; do
+  p=$((port + i))
+  if [ -z "${urls[$i]}" ]; then strategy=jwt; else strategy=database; fi
+  case "${names[$i]}" in *+cache) cache=5 ;; *) cache=0 ;; esac
+  AUTH_SECRET=dbload-secret-0123456789abcdef0123456789 AUTH_STRATEGY=$strategy AUTH_SESSION_CACHE_SECS=$cache \
+    DATABASE_URL="${urls[$i]}" PORT=$p RUST_LOG=warn taskset -c 0 target/release/demo \
+    > "$dir/${names[$i]}.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$p/auth/csrf" && break; sleep 0.1; done
+  jar="$dir/${names[$i]}.jar"
+  csrf=$(curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$p/auth/csrf" | python3 -c 'import sys, json; print(json.load(sys.stdin)["csrfToken"])')
+  curl -s -o /dev/null -c "$jar" -b "$jar" \
+    -d "csrfToken=$csrf&username=alice&password=wonderland&callbackUrl=/" \
+    "http://127.0.0.1:$p/auth/callback/credentials"
+  cookies+=("$(awk '$6 ~ /session-token/ {print $6 "=" $7}' "$jar")")
+done
+run() { taskset -c 1 wrk -t1 -c32 -d"${secs}s" -H "Cookie: ${cookies[$1]}" "http://127.0.0.1:$((port + $1))/api/me" | awk '/Requests\/sec/ {print $2}'; }
+for i in "${!names[@]}"; do run "$i" >/dev/null; done   # warm-up
+results=()
+for _ in $(seq "$rounds"); do
+  for i in "${!names[@]}"; do results+=("${names[$i]}=$(run "$i")"); done
+done
+python3 - "${results[@]}" <<'PY'
+import statistics, sys
+runs = {}
+for item in sys.argv[1:]:
+    name, value = item.split("=")
+    runs.setdefault(name, []).append(float(value))
+jwt = statistics.median(runs["jwt"])
+for name, values in runs.items():
+    m = statistics.median(values)
+    print(f"{name:9} " + " ".join(f"{v:.0f}" for v in values) + f"  median {m:.0f} req/s  {100 * m / jwt:.1f}% of JWT")
+PY
