@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Database-session throughput: the demo's signed-in GET /api/me with database sessions
-# on each store, with the in-process session cache off and on, (SQLite always; PostgreSQL and Redis from DATABASE_URL / REDIS_URL), as
-# a ratio of the same demo with JWT sessions. The servers run on one core (taskset 0),
+# on each store (SQLite always; PostgreSQL and Redis from DATABASE_URL / REDIS_URL), with
+# the in-process session cache off and on, as a ratio of the same demo with JWT sessions. The servers run on one core (taskset 0),
 # wrk on the other (taskset 1); runs alternate between the servers and the medians are
 # compared, since wrk throughput swings by up to 30% between runs on these machines.
 # Usage: scripts/dbload.sh [seconds per run] [rounds]   (needs wrk and curl)
