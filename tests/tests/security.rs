@@ -1185,6 +1185,14 @@ async fn bad_configs_fail_at_build(_fw: Framework) {
             ok().max_age(std::time::Duration::from_secs(60))
                 .update_age(std::time::Duration::from_secs(61)),
         ),
+        (
+            "Duration::MAX max_age",
+            ok().max_age(std::time::Duration::MAX),
+        ),
+        (
+            "max_age above 100 years",
+            ok().max_age(std::time::Duration::from_secs(101 * 366 * 24 * 3600)),
+        ),
     ];
     for (what, builder) in cases {
         let err = builder.build().expect_err(what);

@@ -776,11 +776,44 @@ fn validate_pages(pages: &Pages) -> Result<(), Error> {
     Ok(())
 }
 
-/// `max_age` positive, `update_age` (default: 24 h, at most `max_age`) at most `max_age`.
+/// The longest `max_age` accepted: 100 years (longer would risk overflowing the date
+/// arithmetic of expiry times).
+const MAX_MAX_AGE: Duration = Duration::from_secs(100 * 366 * 24 * 3600);
+
+/// `max_age` positive and at most 100 years, `update_age` (default: 24 h, at most
+/// `max_age`) at most `max_age`.
 fn validate_ages(max_age: Duration, update_age: Option<Duration>) -> Result<Duration, Error> {
+    if max_age > MAX_MAX_AGE {
+        return invalid(format!(
+            "max_age must be at most 100 years ({} s), got {} s",
+            MAX_MAX_AGE.as_secs(),
+            max_age.as_secs()
+        ));
+    }
     let update_age = update_age.unwrap_or_else(|| max_age.min(Duration::from_secs(24 * 3600)));
     if max_age.is_zero() || update_age > max_age {
         return invalid("max_age must be positive and update_age at most max_age".into());
     }
     Ok(update_age)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_max_age_is_rejected_at_build() {
+        for max_age in [Duration::MAX, MAX_MAX_AGE + Duration::from_secs(1)] {
+            let err = validate_ages(max_age, None).expect_err("too long");
+            assert!(
+                matches!(&err, Error::Config(m) if m.contains("100 years")),
+                "{err:?}"
+            );
+        }
+        assert!(validate_ages(MAX_MAX_AGE, None).is_ok());
+        // The longest accepted max_age still fits the date arithmetic of sign-in.
+        assert!(time::OffsetDateTime::now_utc()
+            .checked_add(time::Duration::try_from(MAX_MAX_AGE).expect("fits"))
+            .is_some());
+    }
 }

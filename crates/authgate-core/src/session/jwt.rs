@@ -46,7 +46,7 @@ pub(crate) async fn read(
     {
         Ok(t) => t,
         Err(err) => {
-            tracing::info!(error = %err, "JWTSessionError: token rejected; session cookies cleared");
+            tracing::debug!(error = %err, "JWTSessionError: token rejected; session cookies cleared");
             return cleared();
         }
     };
