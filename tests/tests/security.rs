@@ -12,7 +12,7 @@ use authgate_tests::{
     spawn_custom, spawn_with, suite, Browser, Framework, Resp, Server, CALLBACK_URL, CSRF, SECRET,
     SESSION,
 };
-use reqwest::Method;
+use reqwest::{header::HeaderValue, Method};
 use serde_json::{json, Value};
 
 /// A server whose credentials provider counts `authorize` calls (and accepts anyone).
@@ -917,6 +917,100 @@ async fn garbage_cookies(fw: Framework) {
     assert!(res.status > 0 && res.status < 500, "{}", res.head);
 }
 
+/// Issue 11 item 2: a cookie with raw UTF-8 (as `document.cookie` sets it) beside the
+/// CSRF or session cookie hides nothing.
+async fn non_ascii_cookie_hides_nothing(fw: Framework) {
+    let server = spawn(fw).await;
+    let b = server.browser();
+    let csrf = b.csrf().await;
+    let csrf_pair = b.cookie_pair(CSRF).expect("CSRF cookie");
+    let cookie = HeaderValue::from_bytes(format!("{csrf_pair}; theme=café").as_bytes())
+        .expect("obs-text header value");
+    let res = b
+        .send(
+            b.bare(Method::POST, "/auth/callback/credentials")
+                .header("cookie", cookie)
+                .form(&[
+                    ("csrfToken", csrf.as_str()),
+                    ("username", "alice"),
+                    ("password", "wonderland"),
+                    ("callbackUrl", "/"),
+                ]),
+        )
+        .await;
+    assert_eq!(res.status, 302);
+    let location = res.location().unwrap_or_default();
+    assert!(!location.contains("error"), "{location}");
+    let session = res
+        .cookie_value(SESSION)
+        .expect("session cookie")
+        .to_owned();
+    for cookie in [
+        format!("pref=café; {SESSION}={session}"),
+        format!("{SESSION}={session}; pref=café"),
+    ] {
+        let value = HeaderValue::from_bytes(cookie.as_bytes()).expect("obs-text");
+        let res = b
+            .send(b.bare(Method::GET, "/api/me").header("cookie", value))
+            .await;
+        assert_eq!(res.status, 200, "{cookie}");
+    }
+    // Over a raw socket too, with a pair that is not UTF-8 at all.
+    let host = server.base.trim_start_matches("http://");
+    let mut req = format!(
+        "GET /api/me HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nCookie: pref=caf\u{e9}; bad="
+    )
+    .into_bytes();
+    req.extend_from_slice(b"\xff\xfe; ");
+    req.extend_from_slice(format!("{SESSION}={session}\r\n\r\n").as_bytes());
+    let res = raw_request(&server.base, req).await;
+    assert_eq!(res.status, 200, "{}", res.head);
+}
+
+/// The `Set-Cookie` headers of a raw response.
+fn raw_set_cookies(head: &str) -> usize {
+    head.lines()
+        .filter(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .count()
+}
+
+/// Issue 11 item 3: thousands of bogus chunk cookies get a clearing answer bounded by
+/// the chunk maximum (8) plus a few, never one per cookie sent.
+async fn chunk_cookie_amplification_is_bounded(fw: Framework) {
+    let server = spawn(fw).await;
+    let host = server.base.trim_start_matches("http://");
+    let max = server.auth.config().max_session_chunks();
+    for pairs in [14_000, 2_000, 300] {
+        let cookie: Vec<String> = (0..pairs)
+            .map(|i| {
+                format!(
+                    "{SESSION}.{}=x",
+                    i % (pairs / 2) + usize::from(i % 7 == 0) * 100_000
+                )
+            })
+            .collect();
+        let cookie = cookie.join("; ");
+        for path in ["/auth/session", "/api/me", "/dashboard"] {
+            let req = format!(
+                "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nCookie: {cookie}\r\n\r\n"
+            );
+            let res = raw_request(&server.base, req.into_bytes()).await;
+            let sent = raw_set_cookies(&res.head);
+            assert!(
+                sent <= max + 3,
+                "{path} with {pairs} chunk cookies: {sent} Set-Cookie ({})",
+                res.status
+            );
+            if pairs == 300 {
+                assert!(res.status > 0 && res.status < 500, "{}", res.head);
+                if path != "/dashboard" {
+                    assert!(sent > 0, "{path}: the bogus session is cleared");
+                }
+            }
+        }
+    }
+}
+
 async fn odd_urls_and_headers(fw: Framework) {
     let server = spawn(fw).await;
     let b = server.browser();
@@ -1241,6 +1335,8 @@ suite!(
     https_canonical_url_uses_secure_cookies,
     every_cookie_has_safe_attributes,
     garbage_cookies,
+    non_ascii_cookie_hides_nothing,
+    chunk_cookie_amplification_is_bounded,
     odd_urls_and_headers,
     odd_bodies,
 );

@@ -94,6 +94,8 @@ pub struct AuthConfig {
     /// The session token format (the check cookies are always JWE).
     pub(crate) format: TokenFormat,
     pub(crate) max_body_bytes: usize,
+    /// How many session cookie chunks are read (`.0` to `.<max - 1>`).
+    pub(crate) max_session_chunks: usize,
     pub(crate) token_cache_capacity: usize,
     /// The one HTTP client for providers (built with `http_timeout`, no redirects).
     pub(crate) http: reqwest::Client,
@@ -119,6 +121,7 @@ impl std::fmt::Debug for AuthConfig {
             .field("strategy", &self.strategy)
             .field("max_age", &self.max_age)
             .field("update_age", &self.update_age)
+            .field("max_session_chunks", &self.max_session_chunks)
             .field("pages", &self.pages)
             .field("format", &self.format)
             .finish_non_exhaustive()
@@ -235,6 +238,11 @@ impl AuthConfig {
         self.max_body_bytes
     }
 
+    /// How many chunks of a session cookie are read at most.
+    pub fn max_session_chunks(&self) -> usize {
+        self.max_session_chunks
+    }
+
     /// The codec of a check cookie (`state`, PKCE, `nonce`) for a scheme.
     pub(crate) fn check_codec(&self, secure: bool, check: crate::Check) -> &TokenCodec {
         let i = match check {
@@ -275,6 +283,7 @@ pub struct AuthConfigBuilder {
     format: TokenFormat,
     jws: Option<JwsKey>,
     max_body_bytes: usize,
+    max_session_chunks: usize,
     token_cache_capacity: usize,
     http_timeout: Duration,
     env_error: Option<String>,
@@ -314,6 +323,8 @@ impl Default for AuthConfigBuilder {
             jws: None,
             // Auth bodies are small forms; 64 KiB bounds memory per request.
             max_body_bytes: 64 * 1024,
+            // About 31 kB of session token: every request pays for reading at most this.
+            max_session_chunks: 8,
             // Verified tokens cached by exact cookie value; bounded.
             token_cache_capacity: 10_000,
             // Calls to providers (discovery, JWKS, token, userinfo) never hang a sign-in.
@@ -527,6 +538,15 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// How many chunks of a chunked session cookie (`<name>.0`, `<name>.1`, ...) are
+    /// read at most (default 8, about 31 kB of token; at least 1). Only contiguous
+    /// chunks from `.0` count; any other chunk cookie is ignored, and a clearing answer
+    /// clears at most the whole cookie and the chunks `.0` to `.<max>`.
+    pub fn max_session_chunks(mut self, max: usize) -> Self {
+        self.max_session_chunks = max;
+        self
+    }
+
     /// The total timeout of each call to a provider (discovery, JWKS, token,
     /// userinfo); default 10 s.
     pub fn http_timeout(mut self, timeout: Duration) -> Self {
@@ -563,6 +583,9 @@ impl AuthConfigBuilder {
         validate_error_codes(&self.error_codes)?;
         validate_pages(&self.pages)?;
         let update_age = validate_ages(self.max_age, self.update_age)?;
+        if !(1..=1024).contains(&self.max_session_chunks) {
+            return invalid("max_session_chunks must be between 1 and 1024".into());
+        }
         // The JWE format of the cookie family: the check cookies, and the session
         // unless a JWS is chosen.
         let v4 = self.format == TokenFormat::NextAuthV4;
@@ -613,6 +636,7 @@ impl AuthConfigBuilder {
             error_codes: self.error_codes,
             format,
             max_body_bytes: self.max_body_bytes,
+            max_session_chunks: self.max_session_chunks,
             token_cache_capacity: self.token_cache_capacity,
             http: crate::providers::oauth::client::http_client(self.http_timeout)?,
             codecs,
