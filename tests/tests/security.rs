@@ -8,9 +8,9 @@ use std::sync::{
 
 use authgate::{AuthConfig, Credentials, User};
 use authgate_tests::{
-    assert_cookie_attrs, encode_uri_component, form_encode, hidden_input, raw_request, spawn,
-    spawn_custom, spawn_with, suite, Browser, Framework, Resp, Server, CALLBACK_URL, CSRF, SECRET,
-    SESSION,
+    assert_cookie_attrs, encode_uri_component, form_encode, get_with, hidden_input, raw_request,
+    spawn, spawn_custom, spawn_with, suite, token_for, Browser, Framework, Resp, Server,
+    CALLBACK_URL, CSRF, SECRET, SESSION,
 };
 use reqwest::{header::HeaderValue, Method};
 use serde_json::{json, Value};
@@ -1011,6 +1011,72 @@ async fn chunk_cookie_amplification_is_bounded(fw: Framework) {
     }
 }
 
+/// Issue 11 item 4: every response that sets a session cookie forbids storing it.
+async fn session_cookies_are_never_cacheable(fw: Framework) {
+    let server = spawn(fw).await;
+    let claims = json!({"name": "Alice", "id": "1", "role": "admin"});
+    // App routes answered with a re-issued (sliding) session cookie.
+    for path in ["/api/me", "/dashboard", "/admin", "/"] {
+        let b = server.browser();
+        b.set_cookie(SESSION, &token_for("1", 25 * 3600, 3600, &claims));
+        let res = b.get(path).await;
+        assert!(res.sets(SESSION), "{path}: re-issued");
+        assert_eq!(
+            res.header("cache-control"),
+            Some("private, no-store"),
+            "{path}"
+        );
+    }
+    // A garbage session cookie is cleared: the clearing answer is not stored either.
+    let res = get_with(
+        &server.base,
+        "/api/me",
+        Some(&format!("{SESSION}=junk")),
+        None,
+    )
+    .await;
+    assert!(res.clears(SESSION));
+    assert_eq!(res.header("cache-control"), Some("private, no-store"));
+    // A fresh session is not re-issued: nothing to forbid.
+    let b = server.browser();
+    b.set_cookie(SESSION, &token_for("1", 0, 3600, &claims));
+    let res = b.get("/api/me").await;
+    assert_eq!(res.status, 200);
+    assert!(!res.sets(SESSION));
+    assert_eq!(res.header("cache-control"), None);
+    // Auth routes: sign-in, POST /session (unlike Auth.js), GET /session, sign-out.
+    let b = server.browser();
+    let res = b.sign_in("alice", "wonderland").await;
+    assert!(res.sets(SESSION));
+    assert_eq!(
+        res.header("cache-control"),
+        Some("private, no-store"),
+        "sign-in"
+    );
+    let csrf = b.csrf().await;
+    let res = b
+        .post_json("/auth/session", &json!({"csrfToken": csrf, "data": {}}))
+        .await;
+    assert!(res.sets(SESSION), "{:?}", res.set_cookies());
+    assert_eq!(
+        res.header("cache-control"),
+        Some("private, no-store"),
+        "POST /session"
+    );
+    let res = b.get("/auth/session").await;
+    assert_eq!(
+        res.header("cache-control"),
+        Some("private, no-cache, no-store")
+    );
+    let res = b.post_form("/auth/signout", &[("csrfToken", &csrf)]).await;
+    assert!(res.clears(SESSION));
+    assert_eq!(
+        res.header("cache-control"),
+        Some("private, no-store"),
+        "sign-out"
+    );
+}
+
 async fn odd_urls_and_headers(fw: Framework) {
     let server = spawn(fw).await;
     let b = server.browser();
@@ -1337,6 +1403,7 @@ suite!(
     garbage_cookies,
     non_ascii_cookie_hides_nothing,
     chunk_cookie_amplification_is_bounded,
+    session_cookies_are_never_cacheable,
     odd_urls_and_headers,
     odd_bodies,
 );

@@ -166,6 +166,25 @@ fn chunk_index(cookie: &str, name: &str) -> Option<usize> {
     digits.parse().ok()
 }
 
+/// Whether a `Set-Cookie` value sets or clears the session cookie `name` or one of its
+/// chunks (`<name>.<digits>`).
+pub(crate) fn is_session_set_cookie(set_cookie: &[u8], name: &str) -> bool {
+    let end = set_cookie
+        .iter()
+        .position(|&b| b == b'=' || b == b';')
+        .unwrap_or(set_cookie.len());
+    let Ok(cookie) = std::str::from_utf8(set_cookie[..end].trim_ascii()) else {
+        return false;
+    };
+    match cookie.strip_prefix(name) {
+        Some("") => true,
+        Some(rest) => rest
+            .strip_prefix('.')
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())),
+        None => false,
+    }
+}
+
 /// Attributes shared by every cookie authgate sets.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct CookieAttrs {
@@ -378,6 +397,22 @@ mod tests {
                 && first.contains("SameSite=Lax")
                 && first.contains("Path=/")
         );
+    }
+
+    #[test]
+    fn recognises_session_set_cookies() {
+        for v in [
+            "s=abc; Path=/",
+            "s=; Max-Age=0",
+            "s.0=x",
+            "s.12=x; HttpOnly",
+            " s =x",
+        ] {
+            assert!(is_session_set_cookie(v.as_bytes(), "s"), "{v}");
+        }
+        for v in ["sx=1", "s.x=1", "s.=1", "t=1", "", "=s"] {
+            assert!(!is_session_set_cookie(v.as_bytes(), "s"), "{v}");
+        }
     }
 
     #[test]
