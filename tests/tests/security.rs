@@ -1077,6 +1077,35 @@ async fn session_cookies_are_never_cacheable(fw: Framework) {
     );
 }
 
+/// Issue 11 item 10: the built-in pages are never framed.
+async fn built_in_pages_refuse_framing(fw: Framework) {
+    let server = spawn(fw).await;
+    let b = server.browser();
+    for path in [
+        "/auth/signin",
+        "/auth/signin?error=CredentialsSignin",
+        "/auth/signout",
+        "/auth/error?error=Configuration",
+        "/auth/error?error=AccessDenied",
+        "/auth/verify-request",
+    ] {
+        let res = b.get_page(path).await;
+        assert!(
+            res.header("content-type")
+                .unwrap_or_default()
+                .starts_with("text/html"),
+            "{path}: {}",
+            res.status
+        );
+        assert_eq!(res.header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(
+            res.header("content-security-policy"),
+            Some("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
+}
+
 async fn odd_urls_and_headers(fw: Framework) {
     let server = spawn(fw).await;
     let b = server.browser();
@@ -1404,6 +1433,7 @@ suite!(
     non_ascii_cookie_hides_nothing,
     chunk_cookie_amplification_is_bounded,
     session_cookies_are_never_cacheable,
+    built_in_pages_refuse_framing,
     odd_urls_and_headers,
     odd_bodies,
 );

@@ -85,14 +85,23 @@ pub(crate) fn json(
     )
 }
 
-/// An HTML page.
+/// An HTML page; never framed (`X-Frame-Options: DENY`, `frame-ancestors 'none'`: no
+/// clickjacking of the sign-in and sign-out forms). The CSP has only `frame-ancestors`,
+/// so the pages' forms and redirects work as before.
 pub(crate) fn html(status: StatusCode, page: String, cookies: Vec<HeaderValue>) -> Response<Bytes> {
-    respond(
+    let mut res = respond(
         status,
         Some("text/html; charset=utf-8"),
         Bytes::from(page),
         cookies,
-    )
+    );
+    let headers = res.headers_mut();
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    res
 }
 
 /// A 302 to `location` (already a valid header value).
