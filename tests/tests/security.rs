@@ -1106,6 +1106,76 @@ async fn built_in_pages_refuse_framing(fw: Framework) {
     }
 }
 
+/// One header of a raw response (first one, name case-insensitive).
+fn raw_header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then_some(v.trim())
+    })
+}
+
+/// Issue 11 item 11: an over-long callback URL is dropped, never echoed into the
+/// `Location` or the callback-url cookie.
+async fn oversized_callback_urls_are_dropped(fw: Framework) {
+    let server = spawn(fw).await;
+    let host = server.base.trim_start_matches("http://");
+    for len in [65_000, 3_000] {
+        let long = "a".repeat(len);
+        for path in [
+            format!("/dashboard?{long}"),
+            format!("/dashboard?x={long}"),
+            format!("/auth/signin?callbackUrl=%2F{long}"),
+            format!(
+                "/auth/signin?callbackUrl={}/{long}",
+                encode_uri_component(&server.base)
+            ),
+        ] {
+            let req = format!(
+                "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
+            );
+            let res = raw_request(&server.base, req.into_bytes()).await;
+            let what = format!("{}... ({len} bytes)", &path[..30]);
+            if len > 8_000 && matches!(res.status, 400 | 414 | 431) {
+                // The server refused the URI itself: fine at that size.
+                continue;
+            }
+            assert!(res.status > 0 && res.status < 500, "{what}: {}", res.head);
+            assert!(
+                res.head.len() < 4_000,
+                "{what}: {} bytes of head",
+                res.head.len()
+            );
+            let body = String::from_utf8_lossy(&res.body);
+            assert!(!body.contains(&long), "{what}: the long URL is in the page");
+            if let Some(location) = raw_header(&res.head, "location") {
+                assert!(!location.contains("callbackUrl"), "{what}: {location}");
+            }
+            if path.starts_with("/dashboard") && len == 3_000 {
+                let location = raw_header(&res.head, "location").unwrap_or_default();
+                assert!(location.contains("/auth/signin"), "{what}: {}", res.head);
+            }
+            if path.starts_with("/auth/signin") && len == 3_000 {
+                assert_eq!(res.status, 200, "{what}");
+                let cookie = res.head.lines().find(|l| {
+                    l.to_ascii_lowercase()
+                        .starts_with(&format!("set-cookie: {CALLBACK_URL}="))
+                });
+                let cookie = cookie.unwrap_or_default();
+                assert!(
+                    cookie.contains(&encode_uri_component(&server.base)) && cookie.len() < 300,
+                    "{what}: the callback cookie holds the origin: {cookie}"
+                );
+            }
+        }
+    }
+    // Just below the limit, a guarded URL is still carried along.
+    let b = server.browser();
+    let path = format!("/dashboard?x={}", "a".repeat(1_900));
+    let res = b.get_page(&path).await;
+    let location = res.location().unwrap_or_default();
+    assert!(location.contains("callbackUrl"), "{location}");
+}
+
 async fn odd_urls_and_headers(fw: Framework) {
     let server = spawn(fw).await;
     let b = server.browser();
@@ -1434,6 +1504,7 @@ suite!(
     chunk_cookie_amplification_is_bounded,
     session_cookies_are_never_cacheable,
     built_in_pages_refuse_framing,
+    oversized_callback_urls_are_dropped,
     odd_urls_and_headers,
     odd_bodies,
 );
