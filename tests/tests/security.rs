@@ -1176,6 +1176,69 @@ async fn oversized_callback_urls_are_dropped(fw: Framework) {
     assert!(location.contains("callbackUrl"), "{location}");
 }
 
+/// A log sink for one future's events.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("log buffer poisoned"))?
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
+    }
+}
+
+/// Issue 11 item 6: a garbage session cookie logs at `debug`, never `info` or above.
+async fn garbage_session_cookies_log_at_debug(fw: Framework) {
+    use tracing::instrument::WithSubscriber;
+    let server = spawn(fw).await;
+    let uri: authgate::http::Uri = format!("{}/api/me", server.base).parse().expect("uri");
+    for level in [tracing::Level::INFO, tracing::Level::DEBUG] {
+        let captured = Captured::default();
+        let sink = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(false)
+            .with_writer(move || sink.clone())
+            .finish();
+        let subscriber = tracing::Dispatch::new(subscriber);
+        for cookie in [
+            format!("{SESSION}=junk"),
+            format!("{SESSION}.0=a; {SESSION}.1=b"),
+        ] {
+            let mut headers = authgate::http::HeaderMap::new();
+            headers.insert(
+                "cookie",
+                authgate::http::HeaderValue::from_str(&cookie).expect("ascii"),
+            );
+            let outcome = server
+                .auth
+                .session(&headers, &uri)
+                .with_subscriber(subscriber.clone())
+                .await;
+            assert!(outcome.session.is_none());
+        }
+        let text = captured.text();
+        if level == tracing::Level::INFO {
+            assert!(text.is_empty(), "logged above debug: {text}");
+        } else {
+            assert!(text.contains("token rejected"), "{text}");
+        }
+    }
+}
+
 async fn odd_urls_and_headers(fw: Framework) {
     let server = spawn(fw).await;
     let b = server.browser();
@@ -1505,6 +1568,7 @@ suite!(
     session_cookies_are_never_cacheable,
     built_in_pages_refuse_framing,
     oversized_callback_urls_are_dropped,
+    garbage_session_cookies_log_at_debug,
     odd_urls_and_headers,
     odd_bodies,
 );
