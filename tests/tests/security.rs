@@ -8,11 +8,11 @@ use std::sync::{
 
 use authgate::{AuthConfig, Credentials, User};
 use authgate_tests::{
-    assert_cookie_attrs, encode_uri_component, form_encode, hidden_input, raw_request, spawn,
-    spawn_custom, spawn_with, suite, Browser, Framework, Resp, Server, CALLBACK_URL, CSRF, SECRET,
-    SESSION,
+    assert_cookie_attrs, encode_uri_component, form_encode, get_with, hidden_input, raw_request,
+    spawn, spawn_custom, spawn_with, suite, token_for, Browser, Framework, Resp, Server,
+    CALLBACK_URL, CSRF, SECRET, SESSION,
 };
-use reqwest::Method;
+use reqwest::{header::HeaderValue, Method};
 use serde_json::{json, Value};
 
 /// A server whose credentials provider counts `authorize` calls (and accepts anyone).
@@ -917,6 +917,328 @@ async fn garbage_cookies(fw: Framework) {
     assert!(res.status > 0 && res.status < 500, "{}", res.head);
 }
 
+/// Issue 11 item 2: a cookie with raw UTF-8 (as `document.cookie` sets it) beside the
+/// CSRF or session cookie hides nothing.
+async fn non_ascii_cookie_hides_nothing(fw: Framework) {
+    let server = spawn(fw).await;
+    let b = server.browser();
+    let csrf = b.csrf().await;
+    let csrf_pair = b.cookie_pair(CSRF).expect("CSRF cookie");
+    let cookie = HeaderValue::from_bytes(format!("{csrf_pair}; theme=café").as_bytes())
+        .expect("obs-text header value");
+    let res = b
+        .send(
+            b.bare(Method::POST, "/auth/callback/credentials")
+                .header("cookie", cookie)
+                .form(&[
+                    ("csrfToken", csrf.as_str()),
+                    ("username", "alice"),
+                    ("password", "wonderland"),
+                    ("callbackUrl", "/"),
+                ]),
+        )
+        .await;
+    assert_eq!(res.status, 302);
+    let location = res.location().unwrap_or_default();
+    assert!(!location.contains("error"), "{location}");
+    let session = res
+        .cookie_value(SESSION)
+        .expect("session cookie")
+        .to_owned();
+    for cookie in [
+        format!("pref=café; {SESSION}={session}"),
+        format!("{SESSION}={session}; pref=café"),
+    ] {
+        let value = HeaderValue::from_bytes(cookie.as_bytes()).expect("obs-text");
+        let res = b
+            .send(b.bare(Method::GET, "/api/me").header("cookie", value))
+            .await;
+        assert_eq!(res.status, 200, "{cookie}");
+    }
+    // Over a raw socket too, with a pair that is not UTF-8 at all.
+    let host = server.base.trim_start_matches("http://");
+    let mut req = format!(
+        "GET /api/me HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nCookie: pref=caf\u{e9}; bad="
+    )
+    .into_bytes();
+    req.extend_from_slice(b"\xff\xfe; ");
+    req.extend_from_slice(format!("{SESSION}={session}\r\n\r\n").as_bytes());
+    let res = raw_request(&server.base, req).await;
+    assert_eq!(res.status, 200, "{}", res.head);
+}
+
+/// The `Set-Cookie` headers of a raw response.
+fn raw_set_cookies(head: &str) -> usize {
+    head.lines()
+        .filter(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .count()
+}
+
+/// Issue 11 item 3: thousands of bogus chunk cookies get a clearing answer bounded by
+/// the chunk maximum (8) plus a few, never one per cookie sent.
+async fn chunk_cookie_amplification_is_bounded(fw: Framework) {
+    let server = spawn(fw).await;
+    let host = server.base.trim_start_matches("http://");
+    let max = server.auth.config().max_session_chunks();
+    for pairs in [14_000, 2_000, 300] {
+        let cookie: Vec<String> = (0..pairs)
+            .map(|i| {
+                format!(
+                    "{SESSION}.{}=x",
+                    i % (pairs / 2) + usize::from(i % 7 == 0) * 100_000
+                )
+            })
+            .collect();
+        let cookie = cookie.join("; ");
+        for path in ["/auth/session", "/api/me", "/dashboard"] {
+            let req = format!(
+                "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nCookie: {cookie}\r\n\r\n"
+            );
+            let res = raw_request(&server.base, req.into_bytes()).await;
+            let sent = raw_set_cookies(&res.head);
+            assert!(
+                sent <= max + 3,
+                "{path} with {pairs} chunk cookies: {sent} Set-Cookie ({})",
+                res.status
+            );
+            if pairs == 300 {
+                assert!(res.status > 0 && res.status < 500, "{}", res.head);
+                if path != "/dashboard" {
+                    assert!(sent > 0, "{path}: the bogus session is cleared");
+                }
+            }
+        }
+    }
+}
+
+/// Issue 11 item 4: every response that sets a session cookie forbids storing it.
+async fn session_cookies_are_never_cacheable(fw: Framework) {
+    let server = spawn(fw).await;
+    let claims = json!({"name": "Alice", "id": "1", "role": "admin"});
+    // App routes answered with a re-issued (sliding) session cookie.
+    for path in ["/api/me", "/dashboard", "/admin", "/"] {
+        let b = server.browser();
+        b.set_cookie(SESSION, &token_for("1", 25 * 3600, 3600, &claims));
+        let res = b.get(path).await;
+        assert!(res.sets(SESSION), "{path}: re-issued");
+        assert_eq!(
+            res.header("cache-control"),
+            Some("private, no-store"),
+            "{path}"
+        );
+    }
+    // A garbage session cookie is cleared: the clearing answer is not stored either.
+    let res = get_with(
+        &server.base,
+        "/api/me",
+        Some(&format!("{SESSION}=junk")),
+        None,
+    )
+    .await;
+    assert!(res.clears(SESSION));
+    assert_eq!(res.header("cache-control"), Some("private, no-store"));
+    // A fresh session is not re-issued: nothing to forbid.
+    let b = server.browser();
+    b.set_cookie(SESSION, &token_for("1", 0, 3600, &claims));
+    let res = b.get("/api/me").await;
+    assert_eq!(res.status, 200);
+    assert!(!res.sets(SESSION));
+    assert_eq!(res.header("cache-control"), None);
+    // Auth routes: sign-in, POST /session (unlike Auth.js), GET /session, sign-out.
+    let b = server.browser();
+    let res = b.sign_in("alice", "wonderland").await;
+    assert!(res.sets(SESSION));
+    assert_eq!(
+        res.header("cache-control"),
+        Some("private, no-store"),
+        "sign-in"
+    );
+    let csrf = b.csrf().await;
+    let res = b
+        .post_json("/auth/session", &json!({"csrfToken": csrf, "data": {}}))
+        .await;
+    assert!(res.sets(SESSION), "{:?}", res.set_cookies());
+    assert_eq!(
+        res.header("cache-control"),
+        Some("private, no-store"),
+        "POST /session"
+    );
+    let res = b.get("/auth/session").await;
+    assert_eq!(
+        res.header("cache-control"),
+        Some("private, no-cache, no-store")
+    );
+    let res = b.post_form("/auth/signout", &[("csrfToken", &csrf)]).await;
+    assert!(res.clears(SESSION));
+    assert_eq!(
+        res.header("cache-control"),
+        Some("private, no-store"),
+        "sign-out"
+    );
+}
+
+/// Issue 11 item 10: the built-in pages are never framed.
+async fn built_in_pages_refuse_framing(fw: Framework) {
+    let server = spawn(fw).await;
+    let b = server.browser();
+    for path in [
+        "/auth/signin",
+        "/auth/signin?error=CredentialsSignin",
+        "/auth/signout",
+        "/auth/error?error=Configuration",
+        "/auth/error?error=AccessDenied",
+        "/auth/verify-request",
+    ] {
+        let res = b.get_page(path).await;
+        assert!(
+            res.header("content-type")
+                .unwrap_or_default()
+                .starts_with("text/html"),
+            "{path}: {}",
+            res.status
+        );
+        assert_eq!(res.header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(
+            res.header("content-security-policy"),
+            Some("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
+}
+
+/// One header of a raw response (first one, name case-insensitive).
+fn raw_header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then_some(v.trim())
+    })
+}
+
+/// Issue 11 item 11: an over-long callback URL is dropped, never echoed into the
+/// `Location` or the callback-url cookie.
+async fn oversized_callback_urls_are_dropped(fw: Framework) {
+    let server = spawn(fw).await;
+    let host = server.base.trim_start_matches("http://");
+    for len in [65_000, 3_000] {
+        let long = "a".repeat(len);
+        for path in [
+            format!("/dashboard?{long}"),
+            format!("/dashboard?x={long}"),
+            format!("/auth/signin?callbackUrl=%2F{long}"),
+            format!(
+                "/auth/signin?callbackUrl={}/{long}",
+                encode_uri_component(&server.base)
+            ),
+        ] {
+            let req = format!(
+                "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
+            );
+            let res = raw_request(&server.base, req.into_bytes()).await;
+            let what = format!("{}... ({len} bytes)", &path[..30]);
+            if len > 8_000 && matches!(res.status, 400 | 414 | 431) {
+                // The server refused the URI itself: fine at that size.
+                continue;
+            }
+            assert!(res.status > 0 && res.status < 500, "{what}: {}", res.head);
+            assert!(
+                res.head.len() < 4_000,
+                "{what}: {} bytes of head",
+                res.head.len()
+            );
+            let body = String::from_utf8_lossy(&res.body);
+            assert!(!body.contains(&long), "{what}: the long URL is in the page");
+            if let Some(location) = raw_header(&res.head, "location") {
+                assert!(!location.contains("callbackUrl"), "{what}: {location}");
+            }
+            if path.starts_with("/dashboard") && len == 3_000 {
+                let location = raw_header(&res.head, "location").unwrap_or_default();
+                assert!(location.contains("/auth/signin"), "{what}: {}", res.head);
+            }
+            if path.starts_with("/auth/signin") && len == 3_000 {
+                assert_eq!(res.status, 200, "{what}");
+                let cookie = res.head.lines().find(|l| {
+                    l.to_ascii_lowercase()
+                        .starts_with(&format!("set-cookie: {CALLBACK_URL}="))
+                });
+                let cookie = cookie.unwrap_or_default();
+                assert!(
+                    cookie.contains(&encode_uri_component(&server.base)) && cookie.len() < 300,
+                    "{what}: the callback cookie holds the origin: {cookie}"
+                );
+            }
+        }
+    }
+    // Just below the limit, a guarded URL is still carried along.
+    let b = server.browser();
+    let path = format!("/dashboard?x={}", "a".repeat(1_900));
+    let res = b.get_page(&path).await;
+    let location = res.location().unwrap_or_default();
+    assert!(location.contains("callbackUrl"), "{location}");
+}
+
+/// A log sink for one future's events.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("log buffer poisoned"))?
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
+    }
+}
+
+/// Issue 11 item 6: a garbage session cookie logs at `debug`, never `info` or above.
+async fn garbage_session_cookies_log_at_debug(fw: Framework) {
+    use tracing::instrument::WithSubscriber;
+    let server = spawn(fw).await;
+    let uri: authgate::http::Uri = format!("{}/api/me", server.base).parse().expect("uri");
+    for level in [tracing::Level::INFO, tracing::Level::DEBUG] {
+        let captured = Captured::default();
+        let sink = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(false)
+            .with_writer(move || sink.clone())
+            .finish();
+        let subscriber = tracing::Dispatch::new(subscriber);
+        for cookie in [
+            format!("{SESSION}=junk"),
+            format!("{SESSION}.0=a; {SESSION}.1=b"),
+        ] {
+            let mut headers = authgate::http::HeaderMap::new();
+            headers.insert(
+                "cookie",
+                authgate::http::HeaderValue::from_str(&cookie).expect("ascii"),
+            );
+            let outcome = server
+                .auth
+                .session(&headers, &uri)
+                .with_subscriber(subscriber.clone())
+                .await;
+            assert!(outcome.session.is_none());
+        }
+        let text = captured.text();
+        if level == tracing::Level::INFO {
+            assert!(text.is_empty(), "logged above debug: {text}");
+        } else {
+            assert!(text.contains("token rejected"), "{text}");
+        }
+    }
+}
+
 async fn odd_urls_and_headers(fw: Framework) {
     let server = spawn(fw).await;
     let b = server.browser();
@@ -1185,6 +1507,14 @@ async fn bad_configs_fail_at_build(_fw: Framework) {
             ok().max_age(std::time::Duration::from_secs(60))
                 .update_age(std::time::Duration::from_secs(61)),
         ),
+        (
+            "Duration::MAX max_age",
+            ok().max_age(std::time::Duration::MAX),
+        ),
+        (
+            "max_age above 100 years",
+            ok().max_age(std::time::Duration::from_secs(101 * 366 * 24 * 3600)),
+        ),
     ];
     for (what, builder) in cases {
         let err = builder.build().expect_err(what);
@@ -1233,6 +1563,12 @@ suite!(
     https_canonical_url_uses_secure_cookies,
     every_cookie_has_safe_attributes,
     garbage_cookies,
+    non_ascii_cookie_hides_nothing,
+    chunk_cookie_amplification_is_bounded,
+    session_cookies_are_never_cacheable,
+    built_in_pages_refuse_framing,
+    oversized_callback_urls_are_dropped,
+    garbage_session_cookies_log_at_debug,
     odd_urls_and_headers,
     odd_bodies,
 );

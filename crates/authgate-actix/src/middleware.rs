@@ -10,7 +10,10 @@ use actix_web::{
     Error, HttpMessage, HttpResponse,
 };
 use authgate_core::{
-    integration::{bad_request, declares_too_large, payload_too_large, LazySession, SessionHandle},
+    integration::{
+        bad_request, declares_too_large, payload_too_large, LazySession, ResponsePlan,
+        SessionHandle,
+    },
     Auth,
 };
 use bytes::{Bytes, BytesMut};
@@ -103,10 +106,23 @@ where
         let fut = self.service.call(req);
         Box::pin(async move {
             let mut res = fut.await?;
-            for cookie in lazy.set_cookies() {
-                if let Some(v) = convert::header_value(cookie) {
-                    res.headers_mut().append(header::SET_COOKIE, v);
+            let headers = res.headers_mut();
+            let plan = lazy.plan_response(
+                headers.get_all(header::SET_COOKIE).map(|v| v.as_bytes()),
+                headers.get_all(header::CACHE_CONTROL).map(|v| v.as_bytes()),
+            );
+            if plan.append_cookies {
+                for cookie in lazy.set_cookies() {
+                    if let Some(v) = convert::header_value(cookie) {
+                        headers.append(header::SET_COOKIE, v);
+                    }
                 }
+            }
+            if plan.forbid_storing {
+                headers.insert(
+                    header::CACHE_CONTROL,
+                    header::HeaderValue::from_static(ResponsePlan::CACHE_CONTROL),
+                );
             }
             Ok(res.map_into_left_body())
         })

@@ -758,3 +758,46 @@ fn rejections_are_errors_with_messages() {
     );
     assert_eq!(AuthRejection::Unauthorized.to_string(), "no session");
 }
+
+// ---------------------------------------------------------------------------------
+// The app's own session cookie (issue 11 item 8)
+// ---------------------------------------------------------------------------------
+
+const APP_CLEAR: &str = "authjs.session-token=; Path=/; Max-Age=0";
+
+fn own_cookie_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/logout",
+        web::get().to(|s: Option<Session>| async move {
+            drop(s);
+            HttpResponse::Ok()
+                .append_header(("set-cookie", APP_CLEAR))
+                .body("bye")
+        }),
+    )
+    .route(
+        "/peek",
+        web::get().to(|s: Option<Session>| async move { s.is_some().to_string() }),
+    );
+}
+
+#[actix_web::test]
+async fn a_handler_that_clears_the_session_cookie_keeps_its_own() {
+    let server = serve(own_cookie_routes).await;
+    let base = &server.base;
+    let junk = format!("{SESSION}=junk");
+    // The session read would clear the garbage cookie; the handler did it itself.
+    let res = get_with(base, "/logout", Some(&junk), None).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.set_cookies(), [APP_CLEAR]);
+    assert_eq!(res.header("cache-control"), Some("private, no-store"));
+    // Signed in: the handler's clearing cookie is the only one too.
+    let session = sign_in(base, "seven").await;
+    let res = get_with(base, "/logout", Some(&session), None).await;
+    assert_eq!(res.set_cookies(), [APP_CLEAR]);
+    // Without the handler's cookie, the middleware clears the garbage itself.
+    let res = get_with(base, "/peek", Some(&junk), None).await;
+    assert_eq!(res.body, "false");
+    assert!(res.clears(SESSION), "{:?}", res.set_cookies());
+    assert_eq!(res.header("cache-control"), Some("private, no-store"));
+}

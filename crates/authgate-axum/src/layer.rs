@@ -8,7 +8,10 @@ use std::{
 };
 
 use authgate_core::{
-    integration::{bad_request, declares_too_large, payload_too_large, LazySession, SessionHandle},
+    integration::{
+        bad_request, declares_too_large, payload_too_large, LazySession, ResponsePlan,
+        SessionHandle,
+    },
     Auth,
 };
 use bytes::Bytes;
@@ -153,8 +156,24 @@ where
             KindProj::Auth { fut } => fut.as_mut().poll(cx),
             KindProj::Inner { fut, lazy } => {
                 let mut res = ready!(fut.poll(cx))?;
-                for cookie in lazy.set_cookies() {
-                    res.headers_mut().append(header::SET_COOKIE, cookie.clone());
+                let headers = res.headers_mut();
+                let plan = lazy.plan_response(
+                    headers
+                        .get_all(header::SET_COOKIE)
+                        .iter()
+                        .map(|v| v.as_bytes()),
+                    headers
+                        .get_all(header::CACHE_CONTROL)
+                        .iter()
+                        .map(|v| v.as_bytes()),
+                );
+                if plan.append_cookies {
+                    for cookie in lazy.set_cookies() {
+                        headers.append(header::SET_COOKIE, cookie.clone());
+                    }
+                }
+                if plan.forbid_storing {
+                    headers.insert(header::CACHE_CONTROL, ResponsePlan::cache_control());
                 }
                 Poll::Ready(Ok(res))
             }

@@ -8,7 +8,7 @@ use std::sync::{
 
 use authgate_axum::{AuthLayer, Session, Token};
 use authgate_core::{Auth, AuthConfig, Credentials, User};
-use authgate_test_support::{get_with, Browser, CREDENTIALS};
+use authgate_test_support::{get_with, Browser, CREDENTIALS, SESSION};
 use axum::{routing::get, Json, Router};
 use serde::Deserialize;
 use tower_cookies::{Cookie, CookieManagerLayer, Cookies};
@@ -225,4 +225,42 @@ fn rejections_are_errors_with_messages() {
         "session extractor used on a route without AuthLayer"
     );
     assert_eq!(AuthRejection::Unauthorized.to_string(), "no session");
+}
+
+const APP_CLEAR: &str = "authjs.session-token=; Path=/; Max-Age=0";
+
+/// Issue 11 item 8: a handler that sets or clears the session cookie itself keeps it.
+#[tokio::test]
+async fn a_handler_that_clears_the_session_cookie_keeps_its_own() {
+    let (base, _) = serve(|auth| {
+        Router::new()
+            .route(
+                "/logout",
+                get(|s: Option<Session>| async move {
+                    drop(s);
+                    ([(axum::http::header::SET_COOKIE, APP_CLEAR)], "bye")
+                }),
+            )
+            .route(
+                "/peek",
+                get(|s: Option<Session>| async move { s.is_some().to_string() }),
+            )
+            .layer(AuthLayer::new(auth))
+    })
+    .await;
+    let junk = format!("{SESSION}=junk");
+    // The session read would clear the garbage cookie; the handler did it itself.
+    let res = get_with(&base, "/logout", Some(&junk), None).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.set_cookies(), [APP_CLEAR]);
+    assert_eq!(res.header("cache-control"), Some("private, no-store"));
+    // Signed in: the handler's clearing cookie is the only one too.
+    let session = sign_in(&base).await;
+    let res = get_with(&base, "/logout", Some(&session), None).await;
+    assert_eq!(res.set_cookies(), [APP_CLEAR]);
+    // Without the handler's cookie, the layer clears the garbage itself.
+    let res = get_with(&base, "/peek", Some(&junk), None).await;
+    assert_eq!(res.body, "false");
+    assert!(res.clears(SESSION), "{:?}", res.set_cookies());
+    assert_eq!(res.header("cache-control"), Some("private, no-store"));
 }

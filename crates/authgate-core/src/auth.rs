@@ -9,6 +9,7 @@ use http::{HeaderMap, Request, Response, Uri};
 
 use crate::{
     cookies::RequestCookies,
+    redirect::callback_url_fits,
     respond::with_query,
     routes,
     session::{self, ReadMode, SessionInfo, SessionOutcome},
@@ -92,7 +93,8 @@ impl Auth {
     }
 
     /// Where a guard sends a visitor without a session: the sign-in page with
-    /// `callbackUrl` set to the requested URL (`None` when the origin is unknown).
+    /// `callbackUrl` set to the requested URL (`None` when the origin is unknown); no
+    /// `callbackUrl` when that URL is over 2048 bytes.
     pub fn sign_in_redirect(&self, headers: &HeaderMap, uri: &Uri) -> Option<String> {
         let origin = self.state.origin(headers, uri)?;
         let path = uri.path_and_query().map_or("/", |p| p.as_str());
@@ -102,6 +104,11 @@ impl Auth {
             self.state.config.pages.sign_in.as_deref(),
             "signin",
         );
+        if !callback_url_fits(&callback) {
+            // An over-long URL is not carried along: after signing in, the visitor
+            // lands on the origin.
+            return Some(page);
+        }
         Some(with_query(&page, &[("callbackUrl", &callback)]))
     }
 

@@ -94,6 +94,8 @@ pub struct AuthConfig {
     /// The session token format (the check cookies are always JWE).
     pub(crate) format: TokenFormat,
     pub(crate) max_body_bytes: usize,
+    /// How many session cookie chunks are read (`.0` to `.<max - 1>`).
+    pub(crate) max_session_chunks: usize,
     pub(crate) token_cache_capacity: usize,
     pub(crate) session_cache_ttl: Duration,
     /// The one HTTP client for providers (built with `http_timeout`, no redirects).
@@ -120,6 +122,7 @@ impl std::fmt::Debug for AuthConfig {
             .field("strategy", &self.strategy)
             .field("max_age", &self.max_age)
             .field("update_age", &self.update_age)
+            .field("max_session_chunks", &self.max_session_chunks)
             .field("pages", &self.pages)
             .field("format", &self.format)
             .finish_non_exhaustive()
@@ -236,6 +239,11 @@ impl AuthConfig {
         self.max_body_bytes
     }
 
+    /// How many chunks of a session cookie are read at most.
+    pub fn max_session_chunks(&self) -> usize {
+        self.max_session_chunks
+    }
+
     /// The codec of a check cookie (`state`, PKCE, `nonce`) for a scheme.
     pub(crate) fn check_codec(&self, secure: bool, check: crate::Check) -> &TokenCodec {
         let i = match check {
@@ -276,6 +284,7 @@ pub struct AuthConfigBuilder {
     format: TokenFormat,
     jws: Option<JwsKey>,
     max_body_bytes: usize,
+    max_session_chunks: usize,
     token_cache_capacity: usize,
     session_cache_ttl: Duration,
     http_timeout: Duration,
@@ -316,6 +325,8 @@ impl Default for AuthConfigBuilder {
             jws: None,
             // Auth bodies are small forms; 64 KiB bounds memory per request.
             max_body_bytes: 64 * 1024,
+            // About 31 kB of session token: every request pays for reading at most this.
+            max_session_chunks: 8,
             // Verified tokens cached by exact cookie value; bounded.
             token_cache_capacity: 10_000,
             // Database sessions are read from the store on every request unless the
@@ -533,6 +544,15 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// How many chunks of a chunked session cookie (`<name>.0`, `<name>.1`, ...) are
+    /// read at most (default 8, about 31 kB of token; at least 1). Only contiguous
+    /// chunks from `.0` count; any other chunk cookie is ignored, and a clearing answer
+    /// clears at most the whole cookie and the chunks `.0` to `.<max>`.
+    pub fn max_session_chunks(mut self, max: usize) -> Self {
+        self.max_session_chunks = max;
+        self
+    }
+
     /// The total timeout of each call to a provider (discovery, JWKS, token,
     /// userinfo); default 10 s.
     pub fn http_timeout(mut self, timeout: Duration) -> Self {
@@ -578,6 +598,9 @@ impl AuthConfigBuilder {
         validate_error_codes(&self.error_codes)?;
         validate_pages(&self.pages)?;
         let update_age = validate_ages(self.max_age, self.update_age)?;
+        if !(1..=1024).contains(&self.max_session_chunks) {
+            return invalid("max_session_chunks must be between 1 and 1024".into());
+        }
         // The JWE format of the cookie family: the check cookies, and the session
         // unless a JWS is chosen.
         let v4 = self.format == TokenFormat::NextAuthV4;
@@ -628,6 +651,7 @@ impl AuthConfigBuilder {
             error_codes: self.error_codes,
             format,
             max_body_bytes: self.max_body_bytes,
+            max_session_chunks: self.max_session_chunks,
             token_cache_capacity: self.token_cache_capacity,
             session_cache_ttl: self.session_cache_ttl,
             http: crate::providers::oauth::client::http_client(self.http_timeout)?,
@@ -792,11 +816,44 @@ fn validate_pages(pages: &Pages) -> Result<(), Error> {
     Ok(())
 }
 
-/// `max_age` positive, `update_age` (default: 24 h, at most `max_age`) at most `max_age`.
+/// The longest `max_age` accepted: 100 years (longer would risk overflowing the date
+/// arithmetic of expiry times).
+const MAX_MAX_AGE: Duration = Duration::from_secs(100 * 366 * 24 * 3600);
+
+/// `max_age` positive and at most 100 years, `update_age` (default: 24 h, at most
+/// `max_age`) at most `max_age`.
 fn validate_ages(max_age: Duration, update_age: Option<Duration>) -> Result<Duration, Error> {
+    if max_age > MAX_MAX_AGE {
+        return invalid(format!(
+            "max_age must be at most 100 years ({} s), got {} s",
+            MAX_MAX_AGE.as_secs(),
+            max_age.as_secs()
+        ));
+    }
     let update_age = update_age.unwrap_or_else(|| max_age.min(Duration::from_secs(24 * 3600)));
     if max_age.is_zero() || update_age > max_age {
         return invalid("max_age must be positive and update_age at most max_age".into());
     }
     Ok(update_age)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_max_age_is_rejected_at_build() {
+        for max_age in [Duration::MAX, MAX_MAX_AGE + Duration::from_secs(1)] {
+            let err = validate_ages(max_age, None).expect_err("too long");
+            assert!(
+                matches!(&err, Error::Config(m) if m.contains("100 years")),
+                "{err:?}"
+            );
+        }
+        assert!(validate_ages(MAX_MAX_AGE, None).is_ok());
+        // The longest accepted max_age still fits the date arithmetic of sign-in.
+        assert!(time::OffsetDateTime::now_utc()
+            .checked_add(time::Duration::try_from(MAX_MAX_AGE).expect("fits"))
+            .is_some());
+    }
 }

@@ -12,6 +12,7 @@ use crate::{
     cookies::{set_cookie, CookieAttrs, CookieNames, RequestCookies},
     origin::Origin,
     pages::PageContext,
+    redirect::callback_url_fits,
     respond::{found, json, with_query},
     state::State,
     ErrorCode, ErrorPage,
@@ -72,14 +73,23 @@ impl<'a> RouteCtx<'a> {
         }
 
         let cookie_cb = cookies.get(&names.callback_url);
+        // An over-long callback URL is ignored (the origin instead), so neither the
+        // callback-url cookie nor a redirect ever carries it.
         let asked = body
             .get("callbackUrl")
             .and_then(Value::as_str)
             .or_else(|| query.get("callbackUrl").map(String::as_str))
-            .or(cookie_cb);
+            .or(cookie_cb)
+            .filter(|url| callback_url_fits(url));
         let callback_url = match asked {
             Some(url) => config.callbacks.resolve_redirect(url, &origin.origin).await,
             None => origin.origin.clone(),
+        };
+        let callback_url = if callback_url_fits(&callback_url) {
+            callback_url
+        } else {
+            tracing::debug!("the redirect callback gave an over-long callback URL: origin used");
+            origin.origin.clone()
         };
         if cookie_cb != Some(callback_url.as_str()) {
             set_cookies.push(set_cookie(&names.callback_url, &callback_url, attrs, None));

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use cookie::{Cookie, SameSite};
 use http::{HeaderMap, HeaderValue};
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{percent_decode, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use time::OffsetDateTime;
 
 /// JavaScript's `encodeURIComponent` set: what Auth.js escapes in cookie values.
@@ -73,32 +73,16 @@ impl<'a> RequestCookies<'a> {
         Self::from_values(headers.get_all(http::header::COOKIE).iter())
     }
 
+    /// Parses `Cookie` header values pair by pair, as bytes: a pair whose name or
+    /// (percent-decoded) value is not UTF-8 is skipped, the others are kept (browsers
+    /// send raw UTF-8 set by `document.cookie`).
     pub(crate) fn from_values(values: impl Iterator<Item = &'a HeaderValue>) -> Self {
         let mut pairs = Vec::new();
         for value in values {
-            let Ok(value) = value.to_str() else { continue };
-            for pair in value.split(';') {
-                let Some((name, raw)) = pair.split_once('=') else {
-                    continue;
-                };
-                let name = name.trim();
-                let raw = raw.trim();
-                let raw = raw
-                    .strip_prefix('"')
-                    .and_then(|r| r.strip_suffix('"'))
-                    .unwrap_or(raw);
-                if name.is_empty() {
-                    continue;
+            for pair in value.as_bytes().split(|&b| b == b';') {
+                if let Some(parsed) = parse_pair(pair) {
+                    pairs.push(parsed);
                 }
-                let decoded = if raw.contains('%') {
-                    match percent_decode_str(raw).decode_utf8() {
-                        Ok(v) => v,
-                        Err(_) => continue,
-                    }
-                } else {
-                    Cow::Borrowed(raw)
-                };
-                pairs.push((name, decoded));
             }
         }
         Self { pairs }
@@ -112,37 +96,93 @@ impl<'a> RequestCookies<'a> {
             .map(|(_, v)| v.as_ref())
     }
 
-    /// The session token, whole or reassembled from `<name>.0`, `<name>.1`, ...
-    pub(crate) fn session_token(&self, name: &str) -> Option<Cow<'a, str>> {
+    /// The session token, whole or reassembled from the contiguous chunks `<name>.0`,
+    /// `<name>.1`, ... (at most `max_chunks` of them; any other chunk is ignored).
+    pub(crate) fn session_token(&self, name: &str, max_chunks: usize) -> Option<Cow<'a, str>> {
         if let Some((_, v)) = self.pairs.iter().find(|(n, v)| *n == name && !v.is_empty()) {
             return Some(v.clone());
         }
-        let mut chunks: Vec<(usize, &str)> = self
-            .pairs
-            .iter()
-            .filter_map(|(n, v)| Some((chunk_index(n, name)?, v.as_ref())))
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
-        if chunks.is_empty() {
-            return None;
+        let mut chunks: Vec<Option<&str>> = vec![None; max_chunks];
+        for (n, v) in &self.pairs {
+            if let Some(i) = chunk_index(n, name) {
+                if let Some(slot) = chunks.get_mut(i) {
+                    if slot.is_none() && !v.is_empty() {
+                        *slot = Some(v.as_ref());
+                    }
+                }
+            }
         }
-        chunks.sort_by_key(|(i, _)| *i);
-        Some(Cow::Owned(chunks.iter().map(|(_, v)| *v).collect()))
+        let token: String = chunks.iter().map_while(|c| *c).collect();
+        (!token.is_empty()).then_some(Cow::Owned(token))
     }
 
-    /// Names of every session cookie (whole or chunk) the request carries.
-    pub(crate) fn session_cookie_names(&self, name: &str) -> Vec<&'a str> {
-        self.pairs
-            .iter()
-            .filter(|(n, _)| *n == name || chunk_index(n, name).is_some())
-            .map(|(n, _)| *n)
-            .collect()
+    /// Names of the session cookies the request carries that authgate would clear: the
+    /// whole cookie and the chunks `.0` to `.<max_chunks>`, each once (so a clearing
+    /// answer never grows with the request).
+    pub(crate) fn session_cookie_names(&self, name: &str, max_chunks: usize) -> Vec<&'a str> {
+        // Index 0: the whole cookie; i + 1: chunk i.
+        let mut seen: Vec<Option<&'a str>> = vec![None; max_chunks + 2];
+        for (n, _) in &self.pairs {
+            let slot = if *n == name {
+                Some(0)
+            } else {
+                chunk_index(n, name).map(|i| i + 1)
+            };
+            if let Some(slot) = slot.and_then(|i| seen.get_mut(i)) {
+                slot.get_or_insert(n);
+            }
+        }
+        seen.into_iter().flatten().collect()
     }
 }
 
-/// `Some(i)` when `cookie` is `<name>.<i>`.
+/// One `name=value` pair of a `Cookie` header: trimmed, quotes removed, the value
+/// percent-decoded; `None` when malformed or not UTF-8.
+fn parse_pair(pair: &[u8]) -> Option<(&str, Cow<'_, str>)> {
+    let eq = pair.iter().position(|&b| b == b'=')?;
+    let name = std::str::from_utf8(pair[..eq].trim_ascii()).ok()?;
+    if name.is_empty() {
+        return None;
+    }
+    let raw = pair[eq + 1..].trim_ascii();
+    let raw = raw
+        .strip_prefix(b"\"")
+        .and_then(|r| r.strip_suffix(b"\""))
+        .unwrap_or(raw);
+    let value = percent_decode(raw).decode_utf8().ok()?;
+    Some((name, value))
+}
+
+/// `Some(i)` when `cookie` is `<name>.<i>`, with `i` written canonically (`.1`, not
+/// `.01` or `.+1`).
 fn chunk_index(cookie: &str, name: &str) -> Option<usize> {
-    cookie.strip_prefix(name)?.strip_prefix('.')?.parse().ok()
+    let digits = cookie.strip_prefix(name)?.strip_prefix('.')?;
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    if !canonical {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Whether a `Set-Cookie` value sets or clears the session cookie `name` or one of its
+/// chunks (`<name>.<digits>`).
+pub(crate) fn is_session_set_cookie(set_cookie: &[u8], name: &str) -> bool {
+    let end = set_cookie
+        .iter()
+        .position(|&b| b == b'=' || b == b';')
+        .unwrap_or(set_cookie.len());
+    let Ok(cookie) = std::str::from_utf8(set_cookie[..end].trim_ascii()) else {
+        return false;
+    };
+    match cookie.strip_prefix(name) {
+        Some("") => true,
+        Some(rest) => rest
+            .strip_prefix('.')
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())),
+        None => false,
+    }
 }
 
 /// Attributes shared by every cookie authgate sets.
@@ -280,10 +320,57 @@ mod tests {
     fn reassembles_chunks_in_order() {
         let h = headers("s.1=bb; s.0=aa; s.2=cc; s.x=zz; sx=no");
         let c = RequestCookies::parse(&h);
-        assert_eq!(c.session_token("s").as_deref(), Some("aabbcc"));
-        let mut names = c.session_cookie_names("s");
+        assert_eq!(c.session_token("s", 8).as_deref(), Some("aabbcc"));
+        let mut names = c.session_cookie_names("s", 8);
         names.sort_unstable();
         assert_eq!(names, ["s.0", "s.1", "s.2"]);
+    }
+
+    #[test]
+    fn reads_only_contiguous_chunks_up_to_the_maximum() {
+        let h = headers("s.0=aa; s.1=bb; s.3=dd; s.01=zz");
+        let c = RequestCookies::parse(&h);
+        assert_eq!(c.session_token("s", 8).as_deref(), Some("aabb"));
+        assert_eq!(c.session_token("s", 1).as_deref(), Some("aa"));
+        assert_eq!(c.session_cookie_names("s", 8), ["s.0", "s.1", "s.3"]);
+        let h = headers("s.5=x; s.1=y");
+        assert_eq!(RequestCookies::parse(&h).session_token("s", 8), None);
+        let many: String = (0..500)
+            .map(|i| format!("s.{i}=x; s.{i}=x; s=; "))
+            .collect();
+        let h = {
+            let mut h = HeaderMap::new();
+            h.insert(
+                http::header::COOKIE,
+                HeaderValue::from_str(&many).expect("ascii"),
+            );
+            h
+        };
+        let c = RequestCookies::parse(&h);
+        assert_eq!(c.session_token("s", 8).as_deref(), Some("xxxxxxxx"));
+        let names = c.session_cookie_names("s", 8);
+        assert_eq!(names.len(), 10, "{names:?}");
+    }
+
+    #[test]
+    fn a_non_utf8_or_raw_utf8_pair_hides_nothing() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            http::header::COOKIE,
+            HeaderValue::from_bytes("a=1; theme=café; b=2".as_bytes()).expect("bytes"),
+        );
+        h.append(
+            http::header::COOKIE,
+            HeaderValue::from_bytes(b"bad=\xff\xfe; c=3; d=%ff; e=%C3%A9").expect("bytes"),
+        );
+        let c = RequestCookies::parse(&h);
+        assert_eq!(c.get("a"), Some("1"));
+        assert_eq!(c.get("theme"), Some("café"));
+        assert_eq!(c.get("b"), Some("2"));
+        assert_eq!(c.get("bad"), None);
+        assert_eq!(c.get("c"), Some("3"));
+        assert_eq!(c.get("d"), None);
+        assert_eq!(c.get("e"), Some("é"));
     }
 
     #[test]
@@ -310,6 +397,22 @@ mod tests {
                 && first.contains("SameSite=Lax")
                 && first.contains("Path=/")
         );
+    }
+
+    #[test]
+    fn recognises_session_set_cookies() {
+        for v in [
+            "s=abc; Path=/",
+            "s=; Max-Age=0",
+            "s.0=x",
+            "s.12=x; HttpOnly",
+            " s =x",
+        ] {
+            assert!(is_session_set_cookie(v.as_bytes(), "s"), "{v}");
+        }
+        for v in ["sx=1", "s.x=1", "s.=1", "t=1", "", "=s"] {
+            assert!(!is_session_set_cookie(v.as_bytes(), "s"), "{v}");
+        }
     }
 
     #[test]

@@ -52,7 +52,10 @@ async fn current_user_id(ctx: &RouteCtx<'_>) -> Result<Option<String>, Error> {
             Ok(found.map(|(_, user)| user.id))
         }
         SessionStrategy::Jwt => {
-            let Some(value) = ctx.cookies.session_token(&names.session_token) else {
+            let Some(value) = ctx
+                .cookies
+                .session_token(&names.session_token, ctx.state.config.max_session_chunks)
+            else {
                 return Ok(None);
             };
             let codec = state.config.token_codec(secure);

@@ -3,6 +3,17 @@
 use percent_encoding::percent_decode_str;
 use url::Url;
 
+/// The longest callback URL authgate keeps (bytes). A longer one (an asked
+/// `callbackUrl`, or the URL a guard sends to the sign-in page) is dropped: it would
+/// bloat the `Location` header and the callback-url cookie, which browsers drop above
+/// 4 kB.
+pub(crate) const MAX_CALLBACK_URL_BYTES: usize = 2048;
+
+/// Whether a callback URL is short enough to keep ([`MAX_CALLBACK_URL_BYTES`]).
+pub(crate) fn callback_url_fits(url: &str) -> bool {
+    url.len() <= MAX_CALLBACK_URL_BYTES
+}
+
 /// The Auth.js default `redirect`, hardened: a relative path is resolved against
 /// `base_url`, an absolute URL of the same origin is kept, and everything else
 /// (other origins, other schemes, `//host`, `/\host`, their percent-encoded forms, and

@@ -108,7 +108,10 @@ pub(crate) async fn complete_sign_in(
         }
     };
     // 4. The session.
-    let existing = ctx.cookies.session_cookie_names(&ctx.names.session_token);
+    let existing = ctx.cookies.session_cookie_names(
+        &ctx.names.session_token,
+        ctx.state.config.max_session_chunks,
+    );
     match state.config.strategy {
         SessionStrategy::Jwt => {
             let trigger = if is_new_user == Some(true) {

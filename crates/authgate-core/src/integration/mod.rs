@@ -1,11 +1,12 @@
 //! What the framework integrations (`authgate-axum`, `authgate-actix`) need and apps
 //! don't: the lazy per-request session and its handle, the guard decision, the body
-//! limit of auth routes, and the plain answers they share. Both integrations use these,
+//! limit of auth routes, what happens to an app response (re-issued cookie, caching), and the plain answers they share. Both integrations use these,
 //! so they answer alike.
 
 mod body;
 mod guard;
 mod lazy;
+mod response;
 mod session;
 
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 pub use body::{declares_too_large, payload_too_large};
 pub use guard::{guard, GuardMode, SessionPredicate};
 pub use lazy::LazySession;
+pub use response::ResponsePlan;
 pub use session::{is_secure, session_from_cookies};
 
 pub use crate::session::SessionOutcome;

@@ -71,6 +71,17 @@ fn parse<'p>(base_path: &str, path: &'p str) -> Option<(Action, Option<&'p str>)
 
 /// Answers an auth route.
 pub(crate) async fn handle(state: &State, req: Request<Bytes>) -> Response<Bytes> {
+    let mut res = route(state, req).await;
+    let names = [
+        state.config.cookie_names(false).session_token.as_str(),
+        state.config.cookie_names(true).session_token.as_str(),
+    ];
+    crate::respond::forbid_storing_sessions(res.headers_mut(), &names);
+    res
+}
+
+/// Answers one auth route.
+async fn route(state: &State, req: Request<Bytes>) -> Response<Bytes> {
     let (parts, body) = req.into_parts();
     let Some((action, provider)) = parse(&state.config.base_path, parts.uri.path()) else {
         return bad_request();

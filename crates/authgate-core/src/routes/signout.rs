@@ -27,7 +27,10 @@ pub(super) async fn sign_out(mut ctx: RouteCtx<'_>) -> Response<Bytes> {
         tracing::warn!("MissingCSRF: sign-out refused");
         return ctx.fail(ErrorCode::MissingCsrf);
     }
-    let existing = ctx.cookies.session_cookie_names(&ctx.names.session_token);
+    let existing = ctx.cookies.session_cookie_names(
+        &ctx.names.session_token,
+        ctx.state.config.max_session_chunks,
+    );
     if existing.is_empty() {
         return ctx.redirect_to_callback();
     }
@@ -50,7 +53,7 @@ pub(super) async fn sign_out(mut ctx: RouteCtx<'_>) -> Response<Bytes> {
             SessionStrategy::Jwt => {
                 let codec = state.config.token_codec(secure);
                 ctx.cookies
-                    .session_token(&ctx.names.session_token)
+                    .session_token(&ctx.names.session_token, state.config.max_session_chunks)
                     .and_then(|v| match state.tokens.decode(codec, secure, &v) {
                         Ok(t) => Some((*t).clone()),
                         Err(err) => {

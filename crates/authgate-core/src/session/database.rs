@@ -142,7 +142,8 @@ pub(crate) async fn read(
             tracing::debug!(error = %err, "deleting an expired session failed");
         }
         tracing::debug!("no session for this token; cookie cleared");
-        let existing = cookies.session_cookie_names(&names.session_token);
+        let existing =
+            cookies.session_cookie_names(&names.session_token, state.config.max_session_chunks);
         return SessionOutcome {
             set_cookies: clear_session_cookies(&existing, attrs),
             ..SessionOutcome::default()

@@ -24,10 +24,10 @@ pub(crate) async fn read(
 ) -> SessionOutcome {
     let config = &state.config;
     let names = config.cookie_names(secure);
-    let Some(value) = cookies.session_token(&names.session_token) else {
+    let Some(value) = cookies.session_token(&names.session_token, config.max_session_chunks) else {
         return SessionOutcome::default();
     };
-    let existing = || cookies.session_cookie_names(&names.session_token);
+    let existing = || cookies.session_cookie_names(&names.session_token, config.max_session_chunks);
     let attrs = CookieAttrs { secure };
     let cleared = || SessionOutcome {
         set_cookies: clear_session_cookies(&existing(), attrs),
@@ -46,7 +46,7 @@ pub(crate) async fn read(
     {
         Ok(t) => t,
         Err(err) => {
-            tracing::info!(error = %err, "JWTSessionError: token rejected; session cookies cleared");
+            tracing::debug!(error = %err, "JWTSessionError: token rejected; session cookies cleared");
             return cleared();
         }
     };
