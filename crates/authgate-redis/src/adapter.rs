@@ -408,12 +408,20 @@ impl Adapter for RedisAdapter {
         session_token: &str,
     ) -> Result<Option<(AdapterSession, AdapterUser)>, AdapterError> {
         let key = self.keys.session(session_token);
-        let session = self.get::<AdapterSession>(&key).await?;
-        let Some(session) = session.filter(|s| s.expires > now()) else {
+        let found: Option<(String, String)> = scripts::GET_SESSION_AND_USER
+            .key(key)
+            .arg(self.keys.prefix())
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(AdapterError::backend)?;
+        let Some((session, user)) = found else {
             return Ok(None);
         };
-        let user = self.get_user(&session.user_id).await?;
-        Ok(user.map(|user| (session, user)))
+        let session: AdapterSession = parse(&session)?;
+        if session.expires <= now() {
+            return Ok(None);
+        }
+        Ok(Some((session, parse(&user)?)))
     }
 
     async fn update_session(

@@ -129,3 +129,21 @@ return deleted
 ",
     )
 });
+
+/// A session and its user in one round trip (the hot path of database sessions).
+/// KEYS: the session. ARGV: the key prefix. Returns `{session JSON, user JSON}` or nil.
+/// The user key is built here as `keys.rs` builds it (`%` and `:` of the id escaped).
+pub(crate) static GET_SESSION_AND_USER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local session = redis.call('GET', KEYS[1])
+if not session then return nil end
+local id = cjson.decode(session)['user_id']
+if type(id) ~= 'string' then return nil end
+local escaped = string.gsub(string.gsub(id, '%%', '%%25'), ':', '%%3A')
+local user = redis.call('GET', ARGV[1] .. 'user:' .. escaped)
+if not user then return nil end
+return {session, user}
+",
+    )
+});

@@ -3,7 +3,7 @@
 use std::{fmt, str::FromStr, time::Duration};
 
 use sqlx::{
-    postgres::PgPool,
+    postgres::{PgPool, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions},
 };
 
@@ -56,7 +56,15 @@ impl SqlxAdapter {
                 adapter.migrate().await?;
                 Ok(adapter)
             }
-            "postgres" | "postgresql" => Ok(Self::from_pg_pool(PgPool::connect(url).await?)),
+            "postgres" | "postgresql" => Ok(Self::from_pg_pool(
+                // No ping before every checkout: that doubled the round trips of the one
+                // query a session read makes. A connection the server dropped fails its
+                // query (`Backend`, a 503 for that request) and leaves the pool.
+                PgPoolOptions::new()
+                    .test_before_acquire(false)
+                    .connect(url)
+                    .await?,
+            )),
             _ => Err(Error::UnsupportedScheme(scheme.to_owned())),
         }
     }
@@ -112,7 +120,7 @@ async fn sqlite_pool(url: &str) -> Result<SqlitePool, sqlx::Error> {
             .idle_timeout(None)
             .max_lifetime(None)
     } else {
-        SqlitePoolOptions::new()
+        SqlitePoolOptions::new().test_before_acquire(false)
     };
     pool.connect_with(options).await
 }
