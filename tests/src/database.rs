@@ -52,11 +52,21 @@ pub async fn stores() -> Vec<Store> {
     }
     match std::env::var("DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => match authgate_demo::connect_store(&url).await {
-            Ok(adapter) => out.push(Store {
-                name: "postgres",
-                adapter,
-                _turn: Some(postgres_turn().await),
-            }),
+            Ok(adapter) => {
+                let turn = postgres_turn().await;
+                // The demo's users have fixed ids; what an earlier run (or a load test)
+                // left of them on this shared database goes first.
+                for id in ["1", "2", "3", "4"] {
+                    if let Err(err) = adapter.delete_user(id).await {
+                        eprintln!("cleaning demo user {id} on PostgreSQL: {err}");
+                    }
+                }
+                out.push(Store {
+                    name: "postgres",
+                    adapter,
+                    _turn: Some(turn),
+                });
+            }
             Err(err) => eprintln!("skipped: PostgreSQL at DATABASE_URL: {err}"),
         },
         _ => eprintln!("skipped: PostgreSQL (DATABASE_URL not set)"),
