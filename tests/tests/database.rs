@@ -477,7 +477,7 @@ async fn refreshed_tokens_are_written_back_to_the_account(fw: Framework) {
     let store = stores().await.remove(0);
     let adapter = Arc::clone(&store.adapter);
     let idp = MockIdp::start_with(authgate_tests::IdpConfig {
-        access_token_ttl: Duration::from_secs(1),
+        access_token_ttl: Duration::from_secs(3),
         ..authgate_tests::IdpConfig::default()
     })
     .await;
@@ -508,7 +508,7 @@ async fn refreshed_tokens_are_written_back_to_the_account(fw: Framework) {
         "not expired yet"
     );
     assert_eq!(idp.calls().token_refresh, 0);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(4100)).await;
     let fresh = refresher
         .fresh_account(&user_id)
         .await
@@ -563,7 +563,7 @@ async fn refreshed_tokens_are_written_back_to_the_account(fw: Framework) {
         .callback()
         .sets(SESSION));
     let calls = idp.calls().token_refresh;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(4100)).await;
     let res = b.get("/api/me").await;
     assert_eq!(res.status, 200);
     assert_eq!(idp.calls().token_refresh, calls + 1);

@@ -560,7 +560,7 @@ async fn the_jwt_callback_gets_account_and_profile(fw: Framework) {
 
 async fn refresh_is_single_flight_under_concurrency(fw: Framework) {
     let idp = MockIdp::start_with(IdpConfig {
-        access_token_ttl: Duration::from_secs(1),
+        access_token_ttl: Duration::from_secs(3),
         ..IdpConfig::default()
     })
     .await;
@@ -607,7 +607,7 @@ async fn refresh_is_single_flight_under_concurrency(fw: Framework) {
     );
     assert_eq!(idp.calls().token_refresh, 0);
 
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(4100)).await;
     // 16 requests at once with the same expired token: one refresh, all get its tokens.
     let tasks: Vec<_> = (0..16)
         .map(|_| {
@@ -638,7 +638,7 @@ async fn refresh_is_single_flight_under_concurrency(fw: Framework) {
 
     // A failed refresh marks the token instead of ending the session.
     idp.set_misbehaviour(Misbehaviour::Token5xx);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(3200)).await;
     let newest = format!(
         "{SESSION}={}",
         encode_uri_component(&craft_token(&Value::Object(fresh[0].clone())))
