@@ -9,8 +9,10 @@ use serde_json::Value;
 use crate::{
     adapter::{Adapter, AdapterAccount, AdapterError, AdapterUser, NewUser},
     context::RouteCtx,
-    session, Account, AccountType, CreateUserEvent, Error, ErrorCode, LinkAccountEvent,
-    SessionStrategy, User,
+    session,
+    state::State,
+    Account, AccountType, CreateUserEvent, Error, ErrorCode, LinkAccountEvent, SessionStrategy,
+    User,
 };
 
 /// The user after login or registration.
@@ -26,7 +28,7 @@ fn adapter_error(what: &str, err: AdapterError) -> Error {
 }
 
 /// The stored user, keeping the provider's own extra fields (an app's `role`, ...).
-fn merged(stored: &AdapterUser, provider_user: &User) -> User {
+pub(crate) fn merged(stored: &AdapterUser, provider_user: &User) -> User {
     let mut user = stored.to_user();
     user.extra = provider_user.extra.clone();
     user
@@ -68,10 +70,29 @@ async fn current_user_id(ctx: &RouteCtx<'_>) -> Result<Option<String>, Error> {
     }
 }
 
-/// Runs the §5.4 rules.
+/// The stored user an OAuth account is linked to (with an adapter; `None` otherwise and
+/// for credentials): the user `sign_in` sees, and the first §5.4 lookup.
+pub(crate) async fn account_owner(
+    state: &State,
+    account: &Account,
+) -> Result<Option<AdapterUser>, Error> {
+    let Some(adapter) = state.config.adapter.as_deref() else {
+        return Ok(None);
+    };
+    if account.kind == AccountType::Credentials {
+        return Ok(None);
+    }
+    adapter
+        .get_user_by_account(&account.provider, &account.provider_account_id)
+        .await
+        .map_err(|e| adapter_error("get_user_by_account", e))
+}
+
+/// Runs the §5.4 rules; `owner` is [`account_owner`]'s answer.
 pub(crate) async fn login_or_register(
     ctx: &RouteCtx<'_>,
     user: User,
+    owner: Option<AdapterUser>,
     account: &Account,
     profile: Option<&Value>,
     allow_email_linking: bool,
@@ -83,7 +104,18 @@ pub(crate) async fn login_or_register(
     };
     match account.kind {
         AccountType::Credentials => credentials(ctx, adapter, user).await,
-        _ => oauth(ctx, adapter, user, account, profile, allow_email_linking).await,
+        _ => {
+            oauth(
+                ctx,
+                adapter,
+                user,
+                owner,
+                account,
+                profile,
+                allow_email_linking,
+            )
+            .await
+        }
     }
 }
 
@@ -143,15 +175,12 @@ async fn oauth(
     ctx: &RouteCtx<'_>,
     adapter: &dyn Adapter,
     user: User,
+    linked: Option<AdapterUser>,
     account: &Account,
     profile: Option<&Value>,
     allow_email_linking: bool,
 ) -> Result<Login, Error> {
     let current = current_user_id(ctx).await?;
-    let linked = adapter
-        .get_user_by_account(&account.provider, &account.provider_account_id)
-        .await
-        .map_err(|e| adapter_error("get_user_by_account", e))?;
     if let Some(owner) = linked {
         if current.as_ref().is_some_and(|c| *c != owner.id) {
             return Err(Error::auth(

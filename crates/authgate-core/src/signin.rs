@@ -20,12 +20,10 @@ use serde_json::Value;
 use crate::{
     context::RouteCtx,
     cookies::clear_session_cookies,
-    login::{login_or_register, Login},
+    login::{account_owner, login_or_register, merged, Login},
     respond::with_query,
-    session,
-    state::State,
-    Account, AccountType, Error, ErrorCode, JwtContext, SessionStrategy, SignInContext,
-    SignInDecision, SignInEvent, Token, Trigger, User,
+    session, Account, Error, ErrorCode, JwtContext, SessionStrategy, SignInContext, SignInDecision,
+    SignInEvent, Token, Trigger, User,
 };
 
 /// What a provider hands to the shared sign-in path.
@@ -59,12 +57,16 @@ pub(crate) async fn complete_sign_in(
     } = attempt;
     // 1. With an adapter, the user already linked to this account is the user `sign_in`
     //    sees.
-    let user = match linked_user(state, &user, &account).await {
-        Ok(linked) => linked,
+    let owner = match account_owner(state, &account).await {
+        Ok(owner) => owner,
         Err(err) => {
             tracing::warn!(error = %err, "sign-in failed");
             return ctx.fail(err.code());
         }
+    };
+    let user = match &owner {
+        Some(stored) => merged(stored, &user),
+        None => user,
     };
     // 2. `sign_in`.
     let decision = state
@@ -98,8 +100,15 @@ pub(crate) async fn complete_sign_in(
         };
     }
     // 3. Login or registration.
-    let login =
-        login_or_register(&ctx, user, &account, profile.as_ref(), allow_email_linking).await;
+    let login = login_or_register(
+        &ctx,
+        user,
+        owner,
+        &account,
+        profile.as_ref(),
+        allow_email_linking,
+    )
+    .await;
     let Login { user, is_new_user } = match login {
         Ok(login) => login,
         Err(err) => {
@@ -217,26 +226,4 @@ fn refuse(decision: Result<SignInDecision, Error>) -> Option<Refusal> {
             Some(Refusal::Code(ErrorCode::AccessDenied))
         }
     }
-}
-
-/// The stored user linked to the account (OAuth with an adapter), or the provider's.
-async fn linked_user(state: &State, user: &User, account: &Account) -> Result<User, Error> {
-    let Some(adapter) = state.config.adapter.as_deref() else {
-        return Ok(user.clone());
-    };
-    if account.kind == AccountType::Credentials {
-        return Ok(user.clone());
-    }
-    let linked = adapter
-        .get_user_by_account(&account.provider, &account.provider_account_id)
-        .await
-        .map_err(|e| Error::auth(ErrorCode::AdapterError, format!("get_user_by_account: {e}")))?;
-    Ok(match linked {
-        Some(stored) => {
-            let mut found = stored.to_user();
-            found.extra = user.extra.clone();
-            found
-        }
-        None => user.clone(),
-    })
 }
