@@ -62,7 +62,7 @@ pub struct AuthService<S> {
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for AuthService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
     ReqBody: Body + Send + 'static,
     ReqBody::Data: Send,
     ReqBody::Error: Into<BoxError>,
@@ -79,6 +79,12 @@ where
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         if self.auth.is_auth_path(req.uri().path()) {
+            // The engine answers: the inner service, made ready by `poll_ready`, is not
+            // called. Swap in an unready clone and drop the ready one, so what it
+            // reserved (a `ConcurrencyLimit` permit, a slot) is released now, not held
+            // until this connection's next app request.
+            let unready = self.inner.clone();
+            drop(std::mem::replace(&mut self.inner, unready));
             let auth = self.auth.clone();
             let fut = async move { Ok(answer(auth, req).await.map(ResBody::from)) };
             return ResponseFuture {

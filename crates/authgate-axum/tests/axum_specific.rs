@@ -264,3 +264,43 @@ async fn a_handler_that_clears_the_session_cookie_keeps_its_own() {
     assert!(res.clears(SESSION), "{:?}", res.set_cookies());
     assert_eq!(res.header("cache-control"), Some("private, no-store"));
 }
+
+#[tokio::test]
+async fn auth_routes_release_the_inner_services_readiness() {
+    use std::{convert::Infallible, time::Duration};
+
+    use axum::body::Body;
+    use tower::{limit::ConcurrencyLimit, service_fn, Layer, Service, ServiceExt};
+
+    let auth = Auth::new(
+        AuthConfig::builder()
+            .secret(SECRET)
+            .url("http://localhost:3000")
+            .build()
+            .expect("config"),
+    );
+    let app = service_fn(|_req: http::Request<Body>| async {
+        Ok::<_, Infallible>(http::Response::new(Body::from("app")))
+    });
+    // One request at a time may be in the app; auth routes never enter it.
+    let svc = AuthLayer::new(auth).layer(ConcurrencyLimit::new(app, 1));
+    let (mut first, mut second) = (svc.clone(), svc);
+    let req = || {
+        http::Request::get("http://localhost:3000/auth/csrf")
+            .body(Body::empty())
+            .expect("request")
+    };
+    let res = first
+        .ready()
+        .await
+        .expect("ready")
+        .call(req())
+        .await
+        .expect("answer");
+    assert_eq!(res.status(), 200);
+    // The first connection's answered auth request holds no permit: the second is ready.
+    let ready = tokio::time::timeout(Duration::from_secs(2), second.ready()).await;
+    assert!(ready.is_ok(), "the permit was kept by an auth request");
+    let res = second.call(req()).await.expect("answer");
+    assert_eq!(res.status(), 200);
+}
