@@ -4,7 +4,11 @@
 
 use std::sync::Arc;
 
-use authgate::{adapter::Adapter, adapter::MemoryAdapter, AuthConfig, AuthConfigBuilder};
+use authgate::{
+    adapter::{Adapter, MemoryAdapter},
+    email::DevSender,
+    AuthConfig, AuthConfigBuilder, Email,
+};
 
 use crate::{spawn_custom, Framework, Server, SECRET};
 
@@ -92,16 +96,29 @@ fn uuid_like() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Serves the demo in database mode on `adapter`, its config adjusted by `tweak`.
+/// Serves the demo in database mode on `adapter`, its config adjusted by `tweak`; its
+/// email provider only logs links.
 pub async fn spawn_database(
     fw: Framework,
     adapter: Arc<dyn Adapter>,
+    tweak: impl FnOnce(AuthConfigBuilder) -> AuthConfigBuilder,
+) -> Server {
+    spawn_email(fw, adapter, Email::new(DevSender::new()), tweak).await
+}
+
+/// Serves the demo in database mode on `adapter` with this `email` provider, its config
+/// adjusted by `tweak`.
+pub async fn spawn_email(
+    fw: Framework,
+    adapter: Arc<dyn Adapter>,
+    email: Email,
     tweak: impl FnOnce(AuthConfigBuilder) -> AuthConfigBuilder,
 ) -> Server {
     spawn_custom(fw, move |url| {
         tweak(authgate_demo::configure_database(
             AuthConfig::builder().secret(SECRET).url(url),
             adapter,
+            email,
         ))
     })
     .await

@@ -8,8 +8,10 @@
 use authgate::{Auth, AuthConfig, AuthConfigBuilder, TokenCodec};
 pub use authgate_test_support::*;
 mod database;
+mod email;
 mod oauth;
-pub use database::{spawn_database, stores, Store};
+pub use database::{spawn_database, spawn_email, stores, Store};
+pub use email::Outbox;
 pub use oauth::{oauth_sign_in, submit_form_post, OAuthDance};
 use serde_json::{Map, Value};
 
@@ -119,7 +121,8 @@ pub async fn spawn_custom(fw: Framework, build: impl FnOnce(&str) -> AuthConfigB
         Framework::Axum => {
             listener.set_nonblocking(true).expect("nonblocking");
             let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-            let app = authgate_demo::router(auth.clone());
+            let app = authgate_demo::router(auth.clone())
+                .into_make_service_with_connect_info::<std::net::SocketAddr>();
             tokio::spawn(async move {
                 let _ = axum::serve(listener, app).await;
             });

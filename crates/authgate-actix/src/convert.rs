@@ -38,6 +38,10 @@ pub(crate) fn request(req: &ServiceRequest, body: Bytes) -> Option<http::Request
     for (name, value) in req.headers() {
         builder = builder.header(name.as_str(), value.as_bytes());
     }
+    // The peer address, for per-IP rate limits.
+    if let Some(addr) = req.peer_addr() {
+        builder = builder.extension(authgate_core::rate_limit::PeerAddr(addr));
+    }
     builder.body(body).ok()
 }
 

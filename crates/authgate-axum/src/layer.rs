@@ -2,6 +2,7 @@
 
 use std::{
     future::Future,
+    net::SocketAddr,
     pin::Pin,
     sync::Arc,
     task::{ready, Context, Poll},
@@ -12,8 +13,10 @@ use authgate_core::{
         bad_request, declares_too_large, payload_too_large, LazySession, ResponsePlan,
         SessionHandle,
     },
+    rate_limit::PeerAddr,
     Auth,
 };
+use axum::extract::ConnectInfo;
 use bytes::Bytes;
 use http::{header, Request, Response};
 use http_body::Body;
@@ -115,7 +118,13 @@ where
     B::Error: Into<BoxError>,
 {
     let limit = auth.config().max_body_bytes();
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    // The peer address, for per-IP rate limits (when the app serves with
+    // `into_make_service_with_connect_info::<SocketAddr>()`).
+    if let Some(ConnectInfo(addr)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+        let peer = PeerAddr(*addr);
+        parts.extensions.insert(peer);
+    }
     let declared = parts.headers.get(header::CONTENT_LENGTH);
     if declares_too_large(&auth, declared.map(|v| v.as_bytes())) {
         return payload_too_large(&auth);

@@ -67,6 +67,16 @@ pub struct SignInContext {
     pub profile: Option<Value>,
     /// The posted fields (credentials sign-in).
     pub credentials: Option<HashMap<String, String>>,
+    /// Email sign-in: `Some` with `verification_request: true` when the link is about
+    /// to be sent (a deny sends nothing), `None` when the link comes back.
+    pub email: Option<EmailSignIn>,
+}
+
+/// The `email` argument of `sign_in` for an email sign-in that is about to send a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmailSignIn {
+    /// Always `true`: a link is about to be sent (Auth.js `verificationRequest`).
+    pub verification_request: bool,
 }
 
 impl std::fmt::Debug for SignInContext {
@@ -74,6 +84,7 @@ impl std::fmt::Debug for SignInContext {
         f.debug_struct("SignInContext")
             .field("user", &self.user)
             .field("account", &self.account)
+            .field("email", &self.email)
             .field("profile", &self.profile.as_ref().map(|_| "{..}"))
             .field(
                 "credentials",

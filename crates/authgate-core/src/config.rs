@@ -10,8 +10,9 @@ use crate::{
     cookies::CookieNames,
     csrf::CsrfGuard,
     origin::Origin,
-    Callbacks, Error, ErrorCode, Events, JwsKey, JwtContext, Provider, RedirectContext, Session,
-    SessionContext, SignInContext, SignInDecision, Token, TokenCodec, TokenFormat,
+    rate_limit::RateLimits,
+    Callbacks, Clock, Error, ErrorCode, Events, JwsKey, JwtContext, Provider, RedirectContext,
+    Session, SessionContext, SignInContext, SignInDecision, Token, TokenCodec, TokenFormat,
 };
 
 /// Where sessions live.
@@ -106,6 +107,10 @@ pub struct AuthConfig {
     /// Check-cookie codecs (`[state, pkce, nonce]`), `[http, https]`.
     pub(crate) check_codecs: [[TokenCodec; 3]; 2],
     pub(crate) csrf: CsrfGuard,
+    /// The time for email sign-in links.
+    pub(crate) clock: Clock,
+    /// Sign-in rate limits, when the app sets them.
+    pub(crate) rate_limits: Option<RateLimits>,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -245,6 +250,11 @@ impl AuthConfig {
     }
 
     /// The codec of a check cookie (`state`, PKCE, `nonce`) for a scheme.
+    /// The current signing secret (the first one).
+    pub(crate) fn first_secret(&self) -> &str {
+        self.secrets.first().map_or("", String::as_str)
+    }
+
     pub(crate) fn check_codec(&self, secure: bool, check: crate::Check) -> &TokenCodec {
         let i = match check {
             crate::Check::State => 0,
@@ -288,6 +298,8 @@ pub struct AuthConfigBuilder {
     token_cache_capacity: usize,
     session_cache_ttl: Duration,
     http_timeout: Duration,
+    clock: Clock,
+    rate_limits: Option<RateLimits>,
     env_error: Option<String>,
 }
 
@@ -335,6 +347,10 @@ impl Default for AuthConfigBuilder {
             session_cache_ttl: Duration::ZERO,
             // Calls to providers (discovery, JWKS, token, userinfo) never hang a sign-in.
             http_timeout: Duration::from_secs(10),
+            // The system clock; tests set their own to expire links.
+            clock: Clock::system(),
+            // Auth.js has none; the app chooses its limits and store.
+            rate_limits: None,
             env_error: None,
         }
     }
@@ -575,6 +591,19 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// The clock email sign-in links are issued and checked with (default: the system
+    /// clock); for tests that expire links.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Rate limits on email and credentials sign-in ([`RateLimits`]).
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = Some(limits);
+        self
+    }
+
     /// Checks everything and derives the keys.
     pub fn build(self) -> Result<AuthConfig, Error> {
         if let Some(e) = self.env_error {
@@ -583,7 +612,7 @@ impl AuthConfigBuilder {
         validate_secrets(&self.secrets)?;
         let (canonical, url_path) = validate_url(self.url.as_deref(), self.trust_host)?;
         let base_path = validate_base_path(self.base_path.or(url_path), &self.format)?;
-        validate_providers(&self.providers)?;
+        validate_providers(&self.providers, self.adapter.is_some())?;
         let strategy = self.strategy.unwrap_or(if self.adapter.is_some() {
             SessionStrategy::Database
         } else {
@@ -658,6 +687,8 @@ impl AuthConfigBuilder {
             codecs,
             names,
             check_codecs,
+            clock: self.clock,
+            rate_limits: self.rate_limits,
         })
     }
 }
@@ -737,7 +768,7 @@ fn validate_base_path(path: Option<String>, format: &TokenFormat) -> Result<Stri
 }
 
 /// Provider ids are plain and unique (they are URL segments).
-fn validate_providers(providers: &[Provider]) -> Result<(), Error> {
+fn validate_providers(providers: &[Provider], has_adapter: bool) -> Result<(), Error> {
     for (i, p) in providers.iter().enumerate() {
         let id = p.id();
         if !is_plain_id(id) {
@@ -751,6 +782,12 @@ fn validate_providers(providers: &[Provider]) -> Result<(), Error> {
         if let Provider::OAuth(o) = p {
             o.validate()
                 .map_err(|m| Error::Config(format!("{}: {m}", ErrorCode::InvalidEndpoints)))?;
+        }
+        if matches!(p, Provider::Email(_)) && !has_adapter {
+            return invalid(format!(
+                "{}: the email provider {id:?} needs an adapter (its links and users live there)",
+                ErrorCode::MissingAdapter
+            ));
         }
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! callback URL, query and body (what Auth.js computes in `init`), and the ways a route
 //! answers with it (redirects, error redirects).
 
-use std::collections::HashMap;
+use std::{collections::HashMap, time::Duration};
 
 use bytes::Bytes;
 use http::{header, request::Parts, HeaderMap, HeaderValue, Method, Response, StatusCode};
@@ -12,6 +12,7 @@ use crate::{
     cookies::{set_cookie, CookieAttrs, CookieNames, RequestCookies},
     origin::Origin,
     pages::PageContext,
+    rate_limit::{client_ip, Subject},
     redirect::callback_url_fits,
     respond::{found, json, with_query},
     state::State,
@@ -164,6 +165,65 @@ impl<'a> RouteCtx<'a> {
     pub(crate) fn fail(self, code: ErrorCode) -> Response<Bytes> {
         let target = with_query(&self.page(code.page()), &[("error", code.param())]);
         self.redirect(&target)
+    }
+
+    /// `RateLimited`: to the error page, or `429 {"error","url"}` for a client that asked
+    /// for JSON (`X-Auth-Return-Redirect`); with `Retry-After` either way.
+    pub(crate) fn fail_rate_limited(self, retry_after: Duration) -> Response<Bytes> {
+        let code = ErrorCode::RateLimited;
+        let target = with_query(&self.page(code.page()), &[("error", code.param())]);
+        let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        let mut res = if self.json_redirect {
+            json(
+                StatusCode::TOO_MANY_REQUESTS,
+                &serde_json::json!({ "error": code.name(), "url": target }),
+                self.set_cookies,
+            )
+        } else {
+            self.redirect(&target)
+        };
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        res
+    }
+
+    /// Counts an attempt against a rate limit (when the app set one for `subject`);
+    /// `Err(retry_after)` when over it. Per-IP limits need the client IP: without one
+    /// (an integration that knows no peer address) they are skipped.
+    pub(crate) async fn rate_limit(
+        &self,
+        subject: Subject,
+        value: Option<&str>,
+    ) -> Result<(), Duration> {
+        let Some(limits) = &self.state.config.rate_limits else {
+            return Ok(());
+        };
+        let limit = match subject {
+            Subject::EmailAddress => limits.email_per_address,
+            Subject::EmailIp => limits.email_per_ip,
+            Subject::CredentialsIdentifier => {
+                limits.credentials_per_identifier.as_ref().map(|(_, l)| *l)
+            }
+            Subject::CredentialsIp => limits.credentials_per_ip,
+        };
+        let Some(limit) = limit else {
+            return Ok(());
+        };
+        let ip;
+        let value = match (subject, value) {
+            (Subject::EmailIp | Subject::CredentialsIp, _) => {
+                let Some(addr) = client_ip(self.parts, &limits.proxies) else {
+                    tracing::debug!("no client IP known: the per-IP limit is skipped");
+                    return Ok(());
+                };
+                ip = addr.to_string();
+                ip.as_str()
+            }
+            (_, Some(v)) => v,
+            (_, None) => return Ok(()),
+        };
+        let now = self.state.config.clock.now();
+        limits.check(subject, value, limit, now).await
     }
 
     /// `CredentialsSignin` with `&code=` (Auth.js's `CredentialsSignin.code`).

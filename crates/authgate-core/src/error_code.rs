@@ -143,6 +143,9 @@ error_codes! {
     WebAuthnVerificationError = "WebAuthnVerificationError", Error, true;
     /// An experimental feature is used without being enabled.
     ExperimentalFeatureNotEnabled = "ExperimentalFeatureNotEnabled", Error, false;
+    /// Too many sign-in attempts (authgate's rate limits; not an Auth.js type, the code
+    /// of the rate-limit recipe in Auth.js's docs).
+    RateLimited = "RateLimited", Error, true;
 }
 
 impl ErrorCode {
@@ -221,6 +224,11 @@ pub(crate) fn error_page_text(param: &str) -> Option<(u16, &'static str, &'stati
             "Unable to sign in",
             "The sign in link is no longer valid. It may have been used already or it may have expired.",
         )),
+        ErrorCode::RateLimited => Some((
+            429,
+            "Too many attempts",
+            "Too many sign-in attempts. Please try again later.",
+        )),
         _ => None,
     }
 }
@@ -255,7 +263,8 @@ mod tests {
                 "Verification",
                 "MissingCSRF",
                 "AccountNotLinked",
-                "WebAuthnVerificationError"
+                "WebAuthnVerificationError",
+                "RateLimited"
             ]
         );
         let sign_in: Vec<_> = ErrorCode::ALL

@@ -44,10 +44,12 @@
 pub mod adapter;
 mod auth;
 mod callbacks;
+mod clock;
 mod config;
 mod context;
 mod cookies;
 mod csrf;
+pub mod email;
 mod error;
 mod error_code;
 mod events;
@@ -56,6 +58,7 @@ mod login;
 mod origin;
 mod pages;
 mod providers;
+pub mod rate_limit;
 mod redact;
 mod redirect;
 mod respond;
@@ -69,9 +72,10 @@ mod user;
 pub use async_trait::async_trait;
 pub use auth::Auth;
 pub use callbacks::{
-    Callbacks, DefaultCallbacks, JwtContext, RedirectContext, SessionContext, SignInContext,
-    SignInDecision, Trigger,
+    Callbacks, DefaultCallbacks, EmailSignIn, JwtContext, RedirectContext, SessionContext,
+    SignInContext, SignInDecision, Trigger,
 };
+pub use clock::Clock;
 pub use config::{AuthConfig, AuthConfigBuilder, Pages, SessionStrategy, Theme};
 pub use cookies::CookieNames;
 pub use error::Error;
@@ -83,8 +87,8 @@ pub use events::{
 pub use http;
 pub use providers::presets;
 pub use providers::{
-    AuthorizeRequest, Check, ClientAuth, CredentialField, Credentials, OAuth, OAuthKind, Provider,
-    TokenRefresher, TokenSet, UserinfoRequest, REFRESH_TOKEN_ERROR,
+    normalize_email, AuthorizeRequest, Check, ClientAuth, CredentialField, Credentials, Email,
+    OAuth, OAuthKind, Provider, TokenRefresher, TokenSet, UserinfoRequest, REFRESH_TOKEN_ERROR,
 };
 pub use redirect::default_redirect;
 pub use session::{Session, SessionInfo, SessionUser};

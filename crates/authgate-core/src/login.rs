@@ -7,12 +7,12 @@
 use serde_json::Value;
 
 use crate::{
-    adapter::{Adapter, AdapterAccount, AdapterError, AdapterUser, NewUser},
+    adapter::{Adapter, AdapterAccount, AdapterError, AdapterUser, NewUser, UserUpdate},
     context::RouteCtx,
     session,
     state::State,
     Account, AccountType, CreateUserEvent, Error, ErrorCode, LinkAccountEvent, SessionStrategy,
-    User,
+    UpdateUserEvent, User,
 };
 
 /// The user after login or registration.
@@ -79,7 +79,9 @@ pub(crate) async fn account_owner(
     let Some(adapter) = state.config.adapter.as_deref() else {
         return Ok(None);
     };
-    if account.kind == AccountType::Credentials {
+    // Credentials and email sign-ins have no linked account rows (as Auth.js): the
+    // email route looks its user up by address.
+    if matches!(account.kind, AccountType::Credentials | AccountType::Email) {
         return Ok(None);
     }
     adapter
@@ -104,6 +106,7 @@ pub(crate) async fn login_or_register(
     };
     match account.kind {
         AccountType::Credentials => credentials(ctx, adapter, user).await,
+        AccountType::Email => email(ctx, adapter, user).await,
         _ => {
             oauth(
                 ctx,
@@ -169,6 +172,105 @@ async fn credentials(
         },
         Err(e) => Err(adapter_error("create_user", e)),
     }
+}
+
+/// Email (§5.4): the user with this address signs in, its address now verified
+/// (`update_user` event), or a new user is created with it verified (`create_user`).
+/// With database sessions, a session of another user on this browser is deleted first.
+async fn email(ctx: &RouteCtx<'_>, adapter: &dyn Adapter, user: User) -> Result<Login, Error> {
+    let Some(address) = user.email.clone() else {
+        return Err(Error::auth(
+            ErrorCode::Verification,
+            "an email sign-in without an address",
+        ));
+    };
+    let existing = adapter
+        .get_user_by_email(&address)
+        .await
+        .map_err(|e| adapter_error("get_user_by_email", e))?;
+    let now = ctx.state.config.clock.now();
+    let stored = match existing {
+        Some(stored) => stored,
+        None => {
+            let new = NewUser {
+                email_verified: Some(now),
+                ..NewUser::from_user(&user)
+            };
+            match adapter.create_user(new).await {
+                Ok(created) => {
+                    end_other_session(ctx, adapter, &created.id).await?;
+                    let user = merged(&created, &user);
+                    fire_create_user(ctx, &user).await;
+                    return Ok(Login {
+                        user,
+                        is_new_user: Some(true),
+                    });
+                }
+                // A concurrent sign-in with the same address created it: that user.
+                Err(AdapterError::Conflict(_)) => adapter
+                    .get_user_by_email(&address)
+                    .await
+                    .map_err(|e| adapter_error("get_user_by_email", e))?
+                    .ok_or_else(|| {
+                        Error::auth(ErrorCode::AdapterError, "the new email user vanished")
+                    })?,
+                Err(e) => return Err(adapter_error("create_user", e)),
+            }
+        }
+    };
+    end_other_session(ctx, adapter, &stored.id).await?;
+    let update = UserUpdate {
+        email_verified: Some(now),
+        ..UserUpdate::default()
+    };
+    let updated = adapter
+        .update_user(&stored.id, update)
+        .await
+        .map_err(|e| adapter_error("update_user", e))?;
+    let user = merged(&updated, &user);
+    if let Some(events) = &ctx.state.config.events {
+        let event = UpdateUserEvent { user: user.clone() };
+        if let Err(err) = events.update_user(event).await {
+            tracing::error!(error = %err, "{}: update_user event failed", ErrorCode::EventError);
+        }
+    }
+    Ok(Login {
+        user,
+        is_new_user: Some(false),
+    })
+}
+
+/// With database sessions: deletes this browser's session when it belongs to another
+/// user than `user_id` (its cookie is replaced by the new session's anyway).
+async fn end_other_session(
+    ctx: &RouteCtx<'_>,
+    adapter: &dyn Adapter,
+    user_id: &str,
+) -> Result<(), Error> {
+    if ctx.state.config.strategy != SessionStrategy::Database {
+        return Ok(());
+    }
+    let names = ctx.state.config.cookie_names(ctx.origin.secure);
+    let Some(token) = ctx.cookies.get(&names.session_token) else {
+        return Ok(());
+    };
+    let hashed = session::database::hash_token(token);
+    let current = adapter
+        .get_session_and_user(&hashed)
+        .await
+        .map_err(|e| adapter_error("get_session_and_user", e))?;
+    if let Some((_, owner)) = current.filter(|(_, owner)| owner.id != user_id) {
+        adapter
+            .delete_session(&hashed)
+            .await
+            .map_err(|e| adapter_error("delete_session", e))?;
+        ctx.state.sessions.remove(&hashed);
+        tracing::info!(
+            previous_user = %owner.id,
+            "email sign-in as another user: the previous session was deleted"
+        );
+    }
+    Ok(())
 }
 
 async fn oauth(

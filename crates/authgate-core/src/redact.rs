@@ -99,6 +99,7 @@ mod tests {
             account: Some(account.clone()),
             profile: None,
             credentials: Some([("password".to_owned(), "hunter2".to_owned())].into()),
+            email: None,
         };
         let out = format!("{ctx:?}");
         assert!(

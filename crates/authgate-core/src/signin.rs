@@ -22,7 +22,9 @@ use crate::{
     cookies::clear_session_cookies,
     login::{account_owner, login_or_register, merged, Login},
     respond::with_query,
-    session, Account, Error, ErrorCode, JwtContext, SessionStrategy, SignInContext, SignInDecision,
+    session,
+    state::State,
+    Account, Error, ErrorCode, JwtContext, SessionStrategy, SignInContext, SignInDecision,
     SignInEvent, Token, Trigger, User,
 };
 
@@ -69,35 +71,15 @@ pub(crate) async fn complete_sign_in(
         None => user,
     };
     // 2. `sign_in`.
-    let decision = state
-        .config
-        .callbacks
-        .sign_in(SignInContext {
-            user: user.clone(),
-            account: Some(account.clone()),
-            profile: profile.clone(),
-            credentials,
-        })
-        .await;
-    if let Some(refused) = refuse(decision) {
-        return match refused {
-            Refusal::Code(code) => ctx.fail(code),
-            Refusal::AppCode(code) if state.config.error_message(&code).is_some() => {
-                ctx.fail_with_app_code(&code)
-            }
-            Refusal::AppCode(code) => {
-                tracing::warn!(code, "sign_in code is not on the allow-list; AccessDenied");
-                ctx.fail(ErrorCode::AccessDenied)
-            }
-            Refusal::Redirect(url) => {
-                let target = state
-                    .config
-                    .callbacks
-                    .resolve_redirect(&url, &ctx.origin.origin)
-                    .await;
-                ctx.redirect(&target)
-            }
-        };
+    let asked = SignInContext {
+        user: user.clone(),
+        account: Some(account.clone()),
+        profile: profile.clone(),
+        credentials,
+        email: None,
+    };
+    if let Some(refused) = ask_sign_in(state, asked).await {
+        return answer_refusal(ctx, refused).await;
     }
     // 3. Login or registration.
     let login = login_or_register(
@@ -195,8 +177,36 @@ pub(crate) async fn complete_sign_in(
     }
 }
 
+/// Runs `sign_in`; `None` lets the sign-in go on.
+pub(crate) async fn ask_sign_in(state: &State, asked: SignInContext) -> Option<Refusal> {
+    refuse(state.config.callbacks.sign_in(asked).await)
+}
+
+/// Answers a refused sign-in: the error page or sign-in page with its code, or the
+/// redirect `sign_in` asked for (through `redirect`).
+pub(crate) async fn answer_refusal(ctx: RouteCtx<'_>, refused: Refusal) -> Response<Bytes> {
+    let config = &ctx.state.config;
+    match refused {
+        Refusal::Code(code) => ctx.fail(code),
+        Refusal::AppCode(code) if config.error_message(&code).is_some() => {
+            ctx.fail_with_app_code(&code)
+        }
+        Refusal::AppCode(code) => {
+            tracing::warn!(code, "sign_in code is not on the allow-list; AccessDenied");
+            ctx.fail(ErrorCode::AccessDenied)
+        }
+        Refusal::Redirect(url) => {
+            let target = config
+                .callbacks
+                .resolve_redirect(&url, &ctx.origin.origin)
+                .await;
+            ctx.redirect(&target)
+        }
+    }
+}
+
 /// Why `sign_in` stopped a sign-in.
-enum Refusal {
+pub(crate) enum Refusal {
     /// An Auth.js error type.
     Code(ErrorCode),
     /// An app code on the allow-list (shown on the error page with the app's message).

@@ -95,6 +95,11 @@ impl RedisAdapter {
         self.keys.prefix()
     }
 
+    /// A rate limit store on this adapter's connection, under its prefix.
+    pub fn rate_limit_store(&self) -> crate::RedisRateLimitStore {
+        crate::RedisRateLimitStore::new(self.conn(), self.keys.prefix())
+    }
+
     fn conn(&self) -> ConnectionManager {
         self.conn.clone()
     }

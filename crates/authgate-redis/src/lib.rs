@@ -77,9 +77,11 @@
 
 mod adapter;
 mod keys;
+mod rate_limit;
 mod scripts;
 
 pub use adapter::RedisAdapter;
+pub use rate_limit::RedisRateLimitStore;
 /// The `redis` crate this adapter is built on (for [`RedisAdapter::new`]).
 pub use redis;
 

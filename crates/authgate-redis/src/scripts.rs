@@ -147,3 +147,20 @@ return {session, user}
 ",
     )
 });
+
+/// Counts one rate-limited attempt: a fixed window that starts at the key's first
+/// attempt (and is set again should the key have lost its TTL).
+/// KEYS: the counter. ARGV: the window in ms. Answers `{count, ms left}`.
+pub(crate) static RATE_LIMIT_HIT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local n = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if n == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {n, ttl}
+",
+    )
+});

@@ -7,7 +7,8 @@
 //! servers and point a [`Browser`] at them.
 //!
 //! [`idp`] holds [`MockIdp`], a strict OAuth 2 / OpenID Connect provider the OAuth
-//! client is tested against over real HTTP.
+//! client is tested against over real HTTP; [`SmtpSink`] is an SMTP server that keeps
+//! what it receives.
 
 mod browser;
 mod encoding;
@@ -15,6 +16,7 @@ mod flaky;
 mod guards;
 pub mod idp;
 mod response;
+mod smtp;
 
 pub use browser::{get_with, Browser};
 pub use encoding::{
@@ -25,6 +27,7 @@ pub use flaky::FlakyAdapter;
 pub use guards::assert_guard_modes;
 pub use idp::{IdpConfig, IdpUser, Misbehaviour, MockIdp, SigningAlg};
 pub use response::{assert_cookie_attrs, cookie_attr, raw_request, RawResp, Resp};
+pub use smtp::{SinkMode, SmtpMessage, SmtpSink};
 
 use authgate_core::{TokenCodec, TokenFormat};
 

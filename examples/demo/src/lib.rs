@@ -5,11 +5,14 @@
 //! `axum`) and the `authgate-demo-actix` crate serve it. The end-to-end suite drives
 //! both, so the demo is the contract other tools and tests rely on.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use authgate::{
     adapter::{Adapter, UserUpdate},
-    presets, Auth, AuthConfig, AuthConfigBuilder, Credentials, Error, OAuth, SignInDecision, Token,
+    email::DevSender,
+    presets,
+    rate_limit::{MemoryRateLimitStore, RateLimitStore, RateLimits},
+    Auth, AuthConfig, AuthConfigBuilder, Credentials, Email, Error, OAuth, SignInDecision, Token,
     Trigger, User,
 };
 use subtle::ConstantTimeEq;
@@ -162,12 +165,18 @@ fn role_of(email: Option<&str>) -> &'static str {
 }
 
 /// The demo's database mode, on top of [`configure`]: the adapter (database sessions),
-/// credentials allowed to create database sessions, and a `session` callback that also
-/// takes a new `name` on update (`POST /auth/session` with `{"data": {"name": ...}}`)
-/// and stores it.
-pub fn configure_database(base: AuthConfigBuilder, adapter: Arc<dyn Adapter>) -> AuthConfigBuilder {
+/// credentials allowed to create database sessions, the `email` provider (magic links;
+/// [`Settings::email_provider`] is the demo's), and a `session` callback that also takes a new `name` on update
+/// (`POST /auth/session` with `{"data": {"name": ...}}`) and stores it.
+pub fn configure_database(
+    base: AuthConfigBuilder,
+    adapter: Arc<dyn Adapter>,
+    email: Email,
+) -> AuthConfigBuilder {
     let store = Arc::clone(&adapter);
     configure(base)
+        .provider(email)
+        .rate_limits(email_rate_limits(Arc::new(MemoryRateLimitStore::new())))
         .adapter_arc(adapter)
         .credentials_database_sessions(true)
         .on_session(move |ctx| {
@@ -206,6 +215,26 @@ pub fn configure_database(base: AuthConfigBuilder, adapter: Arc<dyn Adapter>) ->
         })
 }
 
+/// The demo's rate limits: on `POST /auth/signin/email` only, at most 3 emails per
+/// address per 10 minutes and 60 requests per client IP per minute.
+pub fn email_rate_limits(store: Arc<dyn RateLimitStore>) -> RateLimits {
+    RateLimits::with_store(store)
+        .email_per_address(3, Duration::from_secs(600))
+        .email_per_ip(60, Duration::from_secs(60))
+}
+
+/// Where the demo counts rate limits: Redis when `DATABASE_URL` is a Redis URL (so
+/// several demo instances share the limits), else this process.
+pub async fn rate_limit_store(url: &str) -> Result<Arc<dyn RateLimitStore>, String> {
+    if url.starts_with("redis://") || url.starts_with("rediss://") {
+        let adapter = authgate::redis::RedisAdapter::connect(url)
+            .await
+            .map_err(|e| format!("Redis: {e}"))?;
+        return Ok(Arc::new(adapter.rate_limit_store()));
+    }
+    Ok(Arc::new(MemoryRateLimitStore::new()))
+}
+
 /// Opens the store a `DATABASE_URL` names: `sqlite://<file>` (created and migrated on
 /// first use), `postgres://...` (migrated here) or `redis://...`.
 pub async fn connect_store(url: &str) -> Result<Arc<dyn Adapter>, String> {
@@ -232,8 +261,8 @@ pub fn auth(secret: &str, url: &str) -> Result<Auth, Error> {
     ))
 }
 
-/// The demo's environment: `PORT`, `AUTH_SECRET`, `AUTH_URL`, `AUTH_STRATEGY`, and the
-/// optional OAuth providers (`OIDC_ISSUER`, `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`;
+/// The demo's environment: `PORT`, `AUTH_SECRET`, `AUTH_URL`, `AUTH_STRATEGY`,
+/// `DATABASE_URL`, `AUTH_SESSION_CACHE_SECS`, `EMAIL_OUTBOX`, and the optional OAuth providers (`OIDC_ISSUER`, `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`;
 /// `GITHUB_ID`, `GITHUB_SECRET`).
 #[derive(Clone)]
 pub struct Settings {
@@ -252,6 +281,9 @@ pub struct Settings {
     /// `AUTH_SESSION_CACHE_SECS`: the in-process cache of database session reads
     /// (default 0: off).
     pub session_cache_secs: u64,
+    /// `EMAIL_OUTBOX`: the file the development email sender appends each sign-in link
+    /// to (database mode; links are also logged).
+    pub email_outbox: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -265,6 +297,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("github", &self.github.as_ref().map(|(id, _)| id))
             .field("database", &self.database_url.is_some())
+            .field("email_outbox", &self.email_outbox)
             .finish_non_exhaustive()
     }
 }
@@ -344,6 +377,7 @@ impl Settings {
             None => 0,
         };
         Ok(Self {
+            email_outbox: env("EMAIL_OUTBOX").map(std::path::PathBuf::from),
             session_cache_secs,
             port,
             secret,
@@ -354,12 +388,23 @@ impl Settings {
         })
     }
 
+    /// The `email` provider with the development sender: it logs each link, and
+    /// appends it to `EMAIL_OUTBOX` when set.
+    pub fn email_provider(&self) -> Email {
+        match &self.email_outbox {
+            Some(path) => Email::new(DevSender::new().outbox(path)),
+            None => Email::new(DevSender::new()),
+        }
+    }
+
     /// The demo engine for these settings (connects to the store in database mode).
     pub async fn auth(&self) -> Result<Auth, String> {
         let builder = AuthConfig::builder().secret(&self.secret).url(&self.url);
         let base = match &self.database_url {
-            Some(url) => configure_database(builder, connect_store(url).await?)
-                .database_session_cache(std::time::Duration::from_secs(self.session_cache_secs)),
+            Some(url) => {
+                configure_database(builder, connect_store(url).await?, self.email_provider())
+                    .database_session_cache(std::time::Duration::from_secs(self.session_cache_secs))
+            }
             None => configure(builder),
         };
         let oidc = self

@@ -22,7 +22,9 @@ async fn run() -> Result<(), String> {
     tracing::info!(
         "authgate demo on {url} (listening on {addr}); users alice/wonderland, bob/builder"
     );
-    axum::serve(listener, authgate_demo::router(auth))
+    // With the peer address, for the per-IP rate limits.
+    let app = authgate_demo::router(auth).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -50,6 +50,25 @@ pub(crate) fn sign_in(ctx: &PageContext<'_>, error: Option<&str>, code: Option<&
                     name = escape(provider.name()),
                 );
             }
+            Provider::Email(e) => {
+                let input_id = format!("input-email-for-{}-provider", e.provider_id());
+                let _ = writeln!(
+                    body,
+                    r#"<form action="{base}/signin/{id}" method="POST">
+<input type="hidden" name="csrfToken" value="{csrf}">
+<input type="hidden" name="callbackUrl" value="{cb}">
+<label for="{iid}">Email</label>
+<input id="{iid}" name="email" type="email" autocomplete="email" placeholder="email@example.com" required>
+<button type="submit">Sign in with {name}</button>
+</form>"#,
+                    base = escape(ctx.base_url),
+                    id = escape(e.provider_id()),
+                    csrf = escape(ctx.csrf_token),
+                    cb = escape(ctx.callback_url),
+                    iid = escape(&input_id),
+                    name = escape(provider.name()),
+                );
+            }
             Provider::Credentials(c) => {
                 let _ = writeln!(
                     body,

@@ -1,11 +1,13 @@
 //! Sign-in providers: one file (or folder) per kind of provider: `credentials.rs`,
-//! `oauth/` (OAuth 2 and OpenID Connect); presets and email join them.
+//! `oauth/` (OAuth 2 and OpenID Connect), `email.rs` (magic links), and `presets/`.
 
 mod credentials;
+pub(crate) mod email;
 pub(crate) mod oauth;
 pub mod presets;
 
 pub use credentials::{AuthorizeRequest, CredentialField, Credentials};
+pub use email::{normalize_email, Email};
 pub use oauth::{
     Check, ClientAuth, OAuth, OAuthKind, TokenRefresher, TokenSet, UserinfoRequest,
     REFRESH_TOKEN_ERROR,
@@ -19,6 +21,8 @@ pub enum Provider {
     Credentials(Credentials),
     /// An OAuth 2 or OpenID Connect provider.
     OAuth(Box<OAuth>),
+    /// A sign-in link sent by email.
+    Email(Email),
 }
 
 impl Provider {
@@ -27,6 +31,7 @@ impl Provider {
         match self {
             Self::Credentials(c) => c.provider_id(),
             Self::OAuth(o) => o.provider_id(),
+            Self::Email(e) => e.provider_id(),
         }
     }
 
@@ -35,6 +40,7 @@ impl Provider {
         match self {
             Self::Credentials(c) => c.display_name(),
             Self::OAuth(o) => o.display_name(),
+            Self::Email(e) => e.display_name(),
         }
     }
 
@@ -46,6 +52,7 @@ impl Provider {
                 OAuthKind::OAuth => "oauth",
                 OAuthKind::Oidc => "oidc",
             },
+            Self::Email(_) => "email",
         }
     }
 }
@@ -59,5 +66,11 @@ impl From<Credentials> for Provider {
 impl From<OAuth> for Provider {
     fn from(o: OAuth) -> Self {
         Self::OAuth(Box::new(o))
+    }
+}
+
+impl From<Email> for Provider {
+    fn from(e: Email) -> Self {
+        Self::Email(e)
     }
 }

@@ -14,7 +14,7 @@ mod model;
 mod outcome;
 
 pub use manage::SessionInfo;
-pub(crate) use model::convert;
+pub(crate) use model::{convert, iso};
 pub use model::{Session, SessionUser};
 pub(crate) use outcome::ReadMode;
 pub use outcome::SessionOutcome;

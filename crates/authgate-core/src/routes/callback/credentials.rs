@@ -1,4 +1,5 @@
-//! `POST /callback/<credentials id>`: CSRF → `authorize` → the shared sign-in path.
+//! `POST /callback/<credentials id>`: CSRF → rate limits (per client IP, per
+//! identifier; when set) → `authorize` → the shared sign-in path.
 
 use std::collections::HashMap;
 
@@ -8,6 +9,7 @@ use serde_json::Value;
 
 use crate::{
     context::RouteCtx,
+    rate_limit::Subject,
     signin::{complete_sign_in, SignInAttempt},
     Account, AccountType, AuthorizeRequest, Credentials, Error, ErrorCode,
 };
@@ -32,6 +34,23 @@ pub(super) async fn callback(ctx: RouteCtx<'_>, provider: Credentials) -> Respon
             (k.clone(), v)
         })
         .collect();
+    if let Err(retry_after) = ctx.rate_limit(Subject::CredentialsIp, None).await {
+        return ctx.fail_rate_limited(retry_after);
+    }
+    let identifier = ctx
+        .state
+        .config
+        .rate_limits
+        .as_ref()
+        .and_then(|l| l.credentials_per_identifier.as_ref())
+        .and_then(|(field, _)| credentials.get(field))
+        .map(|v| format!("{}:{}", provider.provider_id(), v.trim().to_lowercase()));
+    if let Err(retry_after) = ctx
+        .rate_limit(Subject::CredentialsIdentifier, identifier.as_deref())
+        .await
+    {
+        return ctx.fail_rate_limited(retry_after);
+    }
     let request = AuthorizeRequest {
         method: ctx.parts.method.clone(),
         uri: ctx.parts.uri.clone(),

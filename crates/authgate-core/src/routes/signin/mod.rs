@@ -1,7 +1,8 @@
 //! `GET /signin` (the built-in page, or a redirect to the custom one) and
 //! `POST /signin/:provider` (starts a provider's flow; CSRF checked), one file per kind
-//! of provider that has a start: `oauth.rs`.
+//! of provider that has a start: `oauth.rs`, `email.rs`.
 
+mod email;
 mod oauth;
 
 use bytes::Bytes;
@@ -43,6 +44,7 @@ pub(super) async fn start(ctx: RouteCtx<'_>, provider: Option<&str>) -> Response
             ctx.fail(ErrorCode::InvalidProvider)
         }
         Some((_, Some(Provider::OAuth(p)))) => oauth::start(ctx, p).await,
+        Some((_, Some(Provider::Email(p)))) => email::start(ctx, p).await,
         Some((_, Some(Provider::Credentials(_)))) | None => {
             let target = format!("{}/signin", ctx.base_url);
             ctx.redirect(&target)
