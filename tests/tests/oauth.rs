@@ -657,6 +657,99 @@ async fn refresh_is_single_flight_under_concurrency(fw: Framework) {
     assert_eq!(idp.calls().token_refresh, 3);
 }
 
+/// An instance of an app whose `jwt` refreshes through `refresher`.
+async fn refreshing_instance(fw: Framework, provider: OAuth, refresher: TokenRefresher) -> Server {
+    spawn_with(fw, move |b| {
+        b.provider(provider).on_jwt(move |ctx| {
+            let refresher = refresher.clone();
+            async move {
+                let mut token = ctx.token;
+                match (ctx.trigger, &ctx.account) {
+                    (Some(Trigger::SignIn), Some(account)) => {
+                        TokenRefresher::remember(&mut token, account)?;
+                    }
+                    _ => {
+                        refresher.refresh_if_expired(&mut token).await?;
+                    }
+                }
+                Ok(Some(token))
+            }
+        })
+    })
+    .await
+}
+
+async fn refresh_is_single_flight_across_instances(fw: Framework) {
+    let Ok(url) = std::env::var("REDIS_URL") else {
+        eprintln!("skipped: Redis (REDIS_URL not set)");
+        return;
+    };
+    let redis = match authgate::redis::RedisAdapter::connect(&url).await {
+        Ok(r) => r.with_prefix(format!("authgate-refresh-{:016x}:", rand::random::<u64>())),
+        Err(err) => {
+            eprintln!("skipped: Redis at REDIS_URL: {err}");
+            return;
+        }
+    };
+    let idp = MockIdp::start_with(IdpConfig {
+        access_token_ttl: Duration::from_secs(3),
+        ..IdpConfig::default()
+    })
+    .await;
+    let provider = OAuth::oidc("oidc", "OIDC", idp.issuer())
+        .client_id(idp.client_id())
+        .client_secret(idp.client_secret());
+    // Two app instances: each its own refresher (its own in-process single flight), one
+    // shared Redis lock.
+    let lock: std::sync::Arc<dyn authgate::RefreshLock> = std::sync::Arc::new(redis.refresh_lock());
+    let refresher = || {
+        TokenRefresher::new(provider.clone())
+            .expect("refresher")
+            .leeway(Duration::ZERO)
+            .shared(std::sync::Arc::clone(&lock))
+    };
+    let a = refreshing_instance(fw, provider.clone(), refresher()).await;
+    let b = refreshing_instance(fw, provider.clone(), refresher()).await;
+    let browser = a.browser();
+    assert_signed_in(
+        &oauth_sign_in(&browser, "oidc", "/", "").await,
+        &format!("{}/", a.base),
+    );
+    let cookie = browser.cookie_pair(SESSION).expect("session");
+    let old = decode_token(&browser.cookie(SESSION).expect("session"));
+    tokio::time::sleep(Duration::from_millis(4100)).await;
+    // The same expired token on both instances at once: one refresh in all.
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let base = if i % 2 == 0 {
+                a.base.clone()
+            } else {
+                b.base.clone()
+            };
+            let cookie = cookie.clone();
+            tokio::spawn(async move { get_with(&base, "/api/me", Some(&cookie), None).await })
+        })
+        .collect();
+    let mut fresh = Vec::new();
+    for task in tasks {
+        let res = task.await.expect("request task");
+        assert_eq!(res.status, 200, "{}", res.body);
+        fresh.push(decode_token(
+            &res.session_token(SESSION).expect("re-issued"),
+        ));
+    }
+    assert_eq!(
+        idp.calls().token_refresh,
+        1,
+        "one refresh across both instances"
+    );
+    for claims in &fresh {
+        assert!(claims.get("error").is_none(), "{claims:?}");
+        assert_ne!(claims["refresh_token"], old["refresh_token"]);
+        assert_eq!(claims["access_token"], fresh[0]["access_token"]);
+    }
+}
+
 async fn form_post_check_cookies_are_cross_site_on_https(fw: Framework) {
     let idp = MockIdp::start().await;
     let (issuer, id, secret) = (
@@ -749,6 +842,7 @@ suite!(
     sign_in_callback_decides_for_oauth_users_too,
     form_post_check_cookies_are_cross_site_on_https,
     refresh_is_single_flight_under_concurrency,
+    refresh_is_single_flight_across_instances,
     oidc_sign_in_sets_the_profile_and_a_stable_sub,
     the_authorization_request_carries_the_checks_and_params,
     a_minimal_id_token_is_merged_with_userinfo,

@@ -88,7 +88,8 @@ pub use http;
 pub use providers::presets;
 pub use providers::{
     normalize_email, AuthorizeRequest, Check, ClientAuth, CredentialField, Credentials, Email,
-    OAuth, OAuthKind, Provider, TokenRefresher, TokenSet, UserinfoRequest, REFRESH_TOKEN_ERROR,
+    OAuth, OAuthKind, Provider, RefreshLock, TokenRefresher, TokenSet, UserinfoRequest,
+    REFRESH_TOKEN_ERROR,
 };
 pub use redirect::default_redirect;
 pub use session::{Session, SessionInfo, SessionUser};

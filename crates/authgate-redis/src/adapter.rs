@@ -95,6 +95,12 @@ impl RedisAdapter {
         self.keys.prefix()
     }
 
+    /// A lock that makes token refreshes single flight across app instances, on this
+    /// adapter's connection, under its prefix.
+    pub fn refresh_lock(&self) -> crate::RedisRefreshLock {
+        crate::RedisRefreshLock::new(self.conn(), self.keys.prefix())
+    }
+
     /// A rate limit store on this adapter's connection, under its prefix.
     pub fn rate_limit_store(&self) -> crate::RedisRateLimitStore {
         crate::RedisRateLimitStore::new(self.conn(), self.keys.prefix())

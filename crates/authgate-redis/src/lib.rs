@@ -78,12 +78,14 @@
 mod adapter;
 mod keys;
 mod rate_limit;
+mod refresh_lock;
 mod scripts;
 
 pub use adapter::RedisAdapter;
 pub use rate_limit::RedisRateLimitStore;
 /// The `redis` crate this adapter is built on (for [`RedisAdapter::new`]).
 pub use redis;
+pub use refresh_lock::RedisRefreshLock;
 
 /// The key prefix of an adapter unless set with [`RedisAdapter::with_prefix`].
 pub const DEFAULT_PREFIX: &str = "authgate:";

@@ -164,3 +164,17 @@ return {n, ttl}
 ",
     )
 });
+
+/// Releases a lock if its owner still holds it (a lock that expired and was taken by
+/// another owner is left alone).
+/// KEYS: the lock. ARGV: the owner. Answers 1 when released, 0 otherwise.
+pub(crate) static RELEASE_LOCK: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+",
+    )
+});

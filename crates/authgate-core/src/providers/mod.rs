@@ -9,7 +9,7 @@ pub mod presets;
 pub use credentials::{AuthorizeRequest, CredentialField, Credentials};
 pub use email::{normalize_email, Email};
 pub use oauth::{
-    Check, ClientAuth, OAuth, OAuthKind, TokenRefresher, TokenSet, UserinfoRequest,
+    Check, ClientAuth, OAuth, OAuthKind, RefreshLock, TokenRefresher, TokenSet, UserinfoRequest,
     REFRESH_TOKEN_ERROR,
 };
 

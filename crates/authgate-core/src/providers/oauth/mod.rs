@@ -21,7 +21,7 @@ use std::{fmt, future::Future, sync::Arc};
 
 use serde_json::Value;
 
-pub use refresh::{TokenRefresher, REFRESH_TOKEN_ERROR};
+pub use refresh::{RefreshLock, TokenRefresher, REFRESH_TOKEN_ERROR};
 pub use tokens::TokenSet;
 
 use crate::{callbacks::BoxFuture, Error, User};

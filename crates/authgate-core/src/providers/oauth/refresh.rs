@@ -37,6 +37,31 @@ type Flight = Shared<BoxFuture<'static, Result<TokenSet, String>>>;
 /// After a failed refresh, how long a session waits before trying again.
 const RETRY_AFTER_SECS: i64 = 60;
 
+/// How long an instance holds the shared lock of a refresh (the token request has a
+/// 10 s timeout); others wait at most about this long for its outcome.
+const SHARED_LOCK_TTL: Duration = Duration::from_secs(15);
+
+/// How often an instance waiting for another's refresh looks for its outcome.
+const SHARED_POLL: Duration = Duration::from_millis(50);
+
+/// Makes a refresh single flight across app instances: a short lock per refresh token
+/// and the published outcome, in a store every instance shares (`authgate-redis` has
+/// one). Keys are hashes of refresh tokens, never the tokens.
+///
+/// The published outcome holds the new tokens for a minute (so instances that waited
+/// get them); a store that fails is logged and the refresh goes on in this instance.
+#[async_trait::async_trait]
+pub trait RefreshLock: Send + Sync + 'static {
+    /// Takes the lock `key` as `owner` for `ttl`; `false` when another owner holds it.
+    async fn acquire(&self, key: &str, owner: &str, ttl: Duration) -> Result<bool, Error>;
+    /// Releases the lock `key` if `owner` still holds it.
+    async fn release(&self, key: &str, owner: &str) -> Result<(), Error>;
+    /// Publishes a refresh's outcome (JSON) under `key` for `ttl`.
+    async fn publish(&self, key: &str, outcome: &str, ttl: Duration) -> Result<(), Error>;
+    /// The outcome published under `key`, if any.
+    async fn published(&self, key: &str) -> Result<Option<String>, Error>;
+}
+
 struct Inner {
     provider: OAuth,
     http: reqwest::Client,
@@ -77,6 +102,8 @@ pub struct TokenRefresher {
     leeway: Duration,
     /// Where refreshed tokens are written back to the account (with an adapter).
     adapter: Option<Arc<dyn Adapter>>,
+    /// The lock shared with other app instances, when set.
+    shared: Option<Arc<dyn RefreshLock>>,
 }
 
 impl std::fmt::Debug for TokenRefresher {
@@ -85,6 +112,7 @@ impl std::fmt::Debug for TokenRefresher {
             .field("provider", &self.inner.provider.id)
             .field("leeway", &self.leeway)
             .field("adapter", &self.adapter.is_some())
+            .field("shared", &self.shared.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -107,7 +135,16 @@ impl TokenRefresher {
             }),
             leeway: Duration::from_secs(60),
             adapter: None,
+            shared: None,
         })
+    }
+
+    /// Makes refreshes single flight across app instances too ([`RefreshLock`]), so two
+    /// instances never spend one rotating refresh token twice.
+    #[must_use]
+    pub fn shared(mut self, lock: Arc<dyn RefreshLock>) -> Self {
+        self.shared = Some(lock);
+        self
     }
 
     /// Writes refreshed tokens back to the stored account (apps with an adapter), and
@@ -280,9 +317,14 @@ impl TokenRefresher {
             flights.retain(|_, (at, _)| at.elapsed() < REUSE_WINDOW);
             let (_, flight) = flights.entry(k).or_insert_with(|| {
                 let inner = Arc::clone(&self.inner);
+                let shared = self.shared.clone();
                 let token = refresh_token.to_owned();
                 let task = tokio::spawn(async move {
-                    request(&inner, &token).await.map_err(|err| err.to_string())
+                    let outcome = match shared {
+                        Some(lock) => request_shared(&inner, &*lock, &token, k).await,
+                        None => request(&inner, &token).await,
+                    };
+                    outcome.map_err(|err| err.to_string())
                 });
                 let joined = async move {
                     task.await
@@ -329,6 +371,75 @@ fn apply(account: &mut AdapterAccount, fresh: &TokenSet) {
     }
     if let Some(id_token) = &fresh.id_token {
         extra.insert("id_token".into(), id_token.clone().into());
+    }
+}
+
+/// A refresh coordinated with other instances: the outcome another instance published,
+/// or this instance's own refresh under the shared lock (published when it succeeds).
+async fn request_shared(
+    inner: &Inner,
+    lock: &dyn RefreshLock,
+    refresh_token: &str,
+    k: [u8; 32],
+) -> Result<TokenSet, Error> {
+    let id = hex::encode(k);
+    let (lock_key, outcome_key) = (format!("refresh:lock:{id}"), format!("refresh:done:{id}"));
+    let owner = uuid::Uuid::new_v4().to_string();
+    let deadline = Instant::now() + SHARED_LOCK_TTL + SHARED_POLL * 4;
+    let parse = |json: &str| {
+        serde_json::from_str::<TokenSet>(json).map_err(|e| {
+            Error::auth(
+                ErrorCode::CallbackRouteError,
+                format!("published refresh: {e}"),
+            )
+        })
+    };
+    loop {
+        let taken = async {
+            if let Some(done) = lock.published(&outcome_key).await? {
+                return Ok(Some(Err(done)));
+            }
+            if !lock.acquire(&lock_key, &owner, SHARED_LOCK_TTL).await? {
+                return Ok(None);
+            }
+            // Another instance may have finished between the two calls.
+            if let Some(done) = lock.published(&outcome_key).await? {
+                lock.release(&lock_key, &owner).await?;
+                return Ok(Some(Err(done)));
+            }
+            Ok::<_, Error>(Some(Ok(())))
+        }
+        .await;
+        match taken {
+            Ok(Some(Err(done))) => return parse(&done),
+            Ok(Some(Ok(()))) => {
+                let outcome = request(inner, refresh_token).await;
+                if let Ok(set) = &outcome {
+                    let published = match serde_json::to_string(set) {
+                        Ok(json) => lock.publish(&outcome_key, &json, REUSE_WINDOW).await,
+                        Err(e) => Err(e.into()),
+                    };
+                    if let Err(err) = published {
+                        tracing::warn!(error = %err, "the refresh outcome could not be shared");
+                    }
+                }
+                if let Err(err) = lock.release(&lock_key, &owner).await {
+                    tracing::warn!(error = %err, "the shared refresh lock could not be released");
+                }
+                return outcome;
+            }
+            Ok(None) if Instant::now() < deadline => tokio::time::sleep(SHARED_POLL).await,
+            Ok(None) => {
+                return Err(Error::auth(
+                    ErrorCode::CallbackRouteError,
+                    "another instance's refresh did not finish in time",
+                ))
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "the shared refresh lock failed; refreshing here");
+                return request(inner, refresh_token).await;
+            }
+        }
     }
 }
 
