@@ -624,7 +624,203 @@ async fn an_existing_user_without_sessions_signs_in_by_email(fw: Framework) {
     assert_eq!(session["user"]["id"], made.id.as_str());
 }
 
+/// What `sign_in` saw, in order: `Some(verification_request)` or `None`.
+type Seen = Arc<std::sync::Mutex<Vec<Option<bool>>>>;
+
+async fn sign_in_runs_twice_and_can_redirect_before_sending(fw: Framework) {
+    let adapter: Arc<dyn Adapter> = Arc::new(MemoryAdapter::new());
+    let outbox = Outbox::new();
+    let seen: Seen = Arc::default();
+    let record = Arc::clone(&seen);
+    let server = spawn_email(fw, adapter, outbox.provider(), move |b| {
+        b.on_sign_in(move |ctx| {
+            let record = Arc::clone(&record);
+            async move {
+                let flag = ctx.email.map(|e| e.verification_request);
+                record.lock().expect("lock").push(flag);
+                if ctx.user.email.as_deref() == Some("redirected@example.com") {
+                    return Ok(authgate::SignInDecision::Redirect("/unauthorized".into()));
+                }
+                Ok(authgate::SignInDecision::Allow)
+            }
+        })
+    })
+    .await;
+    let b = server.browser();
+    request_link(&b, "olivia@example.com", "/").await;
+    let (_, res) = confirm(&server, &b, &outbox.last_link()).await;
+    assert!(res.sets(SESSION));
+    assert_eq!(*seen.lock().expect("lock"), [Some(true), None]);
+    // A redirect from `sign_in` at the request: nothing sent, the user goes there.
+    let res = request_link(&server.browser(), "redirected@example.com", "/").await;
+    assert_eq!(
+        res.location(),
+        Some(format!("{}/unauthorized", server.base).as_str())
+    );
+    assert_eq!(outbox.messages().len(), 1);
+}
+
+async fn links_never_redirect_off_site(fw: Framework) {
+    let adapter: Arc<dyn Adapter> = Arc::new(MemoryAdapter::new());
+    let outbox = Outbox::new();
+    let server = spawn_email(fw, adapter, outbox.provider(), |b| b).await;
+    // An off-site callbackUrl at the request: the link carries the origin.
+    request_link(
+        &server.browser(),
+        "pat@example.com",
+        "https://evil.example/x",
+    )
+    .await;
+    let link = outbox.last_link();
+    assert_eq!(
+        query_param(&link, "callbackUrl").as_deref(),
+        Some(server.base.as_str())
+    );
+    // A callbackUrl tampered into the link, and one that tries to break out of the
+    // confirm page's attribute: the page keeps them harmless.
+    let tampered = path_of(&server, &link).replace(
+        &format!("callbackUrl={}", authgate_tests::form_encode(&server.base)),
+        &format!(
+            "callbackUrl={}",
+            authgate_tests::form_encode("/\"><script>alert(1)</script>")
+        ),
+    );
+    assert!(tampered.contains("script"), "{tampered}");
+    let b = server.browser();
+    let page = b.get_page(&tampered).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(!page.body.contains("<script>"), "{}", page.body);
+    assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+    assert!(page
+        .header("cache-control")
+        .is_some_and(|v| v.contains("no-store")));
+    // The button with an off-site callbackUrl: signed in, sent to the origin.
+    let csrf = hidden_input(&page.body, "csrfToken").expect("csrf");
+    let token = query_param(&link, "token").expect("token");
+    let res = b
+        .post_form(
+            "/auth/callback/email",
+            &[
+                ("csrfToken", csrf.as_str()),
+                ("token", token.as_str()),
+                ("email", "pat@example.com"),
+                ("callbackUrl", "https://evil.example/steal"),
+            ],
+        )
+        .await;
+    assert!(res.sets(SESSION));
+    assert_eq!(res.location(), Some(server.base.as_str()));
+}
+
+async fn custom_max_age_and_a_secret_rotation(fw: Framework) {
+    let adapter: Arc<dyn Adapter> = Arc::new(MemoryAdapter::new());
+    let outbox = Outbox::new();
+    let clock = TestClock::default();
+    let test_clock = clock.clock();
+    let provider = outbox.provider().max_age(Duration::from_secs(3600));
+    let server = spawn_email(fw, Arc::clone(&adapter), provider, move |b| {
+        b.clock(test_clock)
+    })
+    .await;
+    request_link(&server.browser(), "quinn@example.com", "/").await;
+    let sent = outbox.messages();
+    let expires =
+        authgate_tests::iso_date(sent[0]["expires"].as_str().expect("expires")).expect("iso");
+    let in_an_hour = authgate_tests::now() + 3600;
+    assert!((in_an_hour - 5..=in_an_hour + 5).contains(&expires));
+    clock.advance(3601);
+    let res = server
+        .browser()
+        .get(&path_of(&server, &outbox.last_link()))
+        .await;
+    assert_eq!(res.location(), Some(verification_error(&server).as_str()));
+
+    // A link sent before the secret changed still works after it (old secret kept).
+    let outbox = Outbox::new();
+    let before = spawn_email(fw, Arc::clone(&adapter), outbox.provider(), |b| b).await;
+    request_link(&before.browser(), "rita@example.com", "/").await;
+    let link = outbox.last_link();
+    let after = spawn_email(fw, Arc::clone(&adapter), outbox.provider(), |b| {
+        b.secrets(["a-brand-new-secret-after-rotation-0123456789", SECRET])
+    })
+    .await;
+    let rebased = link.replace(&before.base, &after.base);
+    let (_, res) = confirm(&after, &after.browser(), &rebased).await;
+    assert!(res.sets(SESSION), "{:?}", res.location());
+}
+
+async fn one_link_signs_in_once_under_concurrency(fw: Framework) {
+    for store in stores().await {
+        let s = store.name;
+        let adapter = Arc::clone(&store.adapter);
+        let outbox = Outbox::new();
+        let server = spawn_email(fw, Arc::clone(&adapter), outbox.provider(), |b| b).await;
+        let address = format!("{}@example.com", unique("race"));
+        request_link(&server.browser(), &address, "/").await;
+        let token = query_param(&outbox.last_link(), "token").expect("token");
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let b = server.browser();
+            let (token, address) = (token.clone(), address.clone());
+            tasks.push(tokio::spawn(async move {
+                let csrf = b.csrf().await;
+                b.post_form(
+                    "/auth/callback/email",
+                    &[
+                        ("csrfToken", csrf.as_str()),
+                        ("token", &token),
+                        ("email", &address),
+                    ],
+                )
+                .await
+                .sets(SESSION)
+            }));
+        }
+        let mut signed_in = 0;
+        for t in tasks {
+            signed_in += usize::from(t.await.expect("task"));
+        }
+        assert_eq!(signed_in, 1, "{s}");
+        if let Ok(Some(user)) = adapter.get_user_by_email(&address).await {
+            let _ = adapter.delete_user(&user.id).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn email_settings_are_checked_at_build() {
+    let base = || {
+        authgate::AuthConfig::builder()
+            .secret(SECRET)
+            .adapter(MemoryAdapter::new())
+    };
+    // No canonical URL: a link would be built from the Host header.
+    let err = base()
+        .trust_host(true)
+        .provider(Email::new(DevSender::new()))
+        .build()
+        .expect_err("no canonical URL");
+    assert!(err.to_string().contains("canonical URL"), "{err}");
+    let err = base()
+        .url("http://localhost:3000")
+        .provider(Email::new(DevSender::new()).max_age(Duration::ZERO))
+        .build()
+        .expect_err("zero max age");
+    assert!(err.to_string().contains("max_age"), "{err}");
+    let err = authgate::AuthConfig::builder()
+        .secret(SECRET)
+        .url("http://localhost:3000")
+        .provider(Email::new(DevSender::new()))
+        .build()
+        .expect_err("no adapter");
+    assert!(err.to_string().contains("MissingAdapter"), "{err}");
+}
+
 suite!(
+    sign_in_runs_twice_and_can_redirect_before_sending,
+    links_never_redirect_off_site,
+    custom_max_age_and_a_secret_rotation,
+    one_link_signs_in_once_under_concurrency,
     link_signs_in_after_confirming,
     smtp_sender_talks_to_a_real_smtp_server,
     bad_links_fail_with_verification,

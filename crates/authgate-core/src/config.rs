@@ -249,12 +249,12 @@ impl AuthConfig {
         self.max_session_chunks
     }
 
-    /// The codec of a check cookie (`state`, PKCE, `nonce`) for a scheme.
-    /// The current signing secret (the first one).
-    pub(crate) fn first_secret(&self) -> &str {
-        self.secrets.first().map_or("", String::as_str)
+    /// The secrets, current first (rotation: older ones still verify).
+    pub(crate) fn secrets(&self) -> &[String] {
+        &self.secrets
     }
 
+    /// The codec of a check cookie (`state`, PKCE, `nonce`) for a scheme.
     pub(crate) fn check_codec(&self, secure: bool, check: crate::Check) -> &TokenCodec {
         let i = match check {
             crate::Check::State => 0,
@@ -612,7 +612,10 @@ impl AuthConfigBuilder {
         validate_secrets(&self.secrets)?;
         let (canonical, url_path) = validate_url(self.url.as_deref(), self.trust_host)?;
         let base_path = validate_base_path(self.base_path.or(url_path), &self.format)?;
-        validate_providers(&self.providers, self.adapter.is_some())?;
+        validate_providers(&self.providers, self.adapter.is_some(), canonical.is_some())?;
+        if let Some(limits) = &self.rate_limits {
+            limits.validate()?;
+        }
         let strategy = self.strategy.unwrap_or(if self.adapter.is_some() {
             SessionStrategy::Database
         } else {
@@ -768,7 +771,11 @@ fn validate_base_path(path: Option<String>, format: &TokenFormat) -> Result<Stri
 }
 
 /// Provider ids are plain and unique (they are URL segments).
-fn validate_providers(providers: &[Provider], has_adapter: bool) -> Result<(), Error> {
+fn validate_providers(
+    providers: &[Provider],
+    has_adapter: bool,
+    has_canonical_url: bool,
+) -> Result<(), Error> {
     for (i, p) in providers.iter().enumerate() {
         let id = p.id();
         if !is_plain_id(id) {
@@ -783,11 +790,21 @@ fn validate_providers(providers: &[Provider], has_adapter: bool) -> Result<(), E
             o.validate()
                 .map_err(|m| Error::Config(format!("{}: {m}", ErrorCode::InvalidEndpoints)))?;
         }
-        if matches!(p, Provider::Email(_)) && !has_adapter {
-            return invalid(format!(
-                "{}: the email provider {id:?} needs an adapter (its links and users live there)",
-                ErrorCode::MissingAdapter
-            ));
+        if let Provider::Email(e) = p {
+            if !has_adapter {
+                return invalid(format!(
+                    "{}: the email provider {id:?} needs an adapter (its links and users live there)",
+                    ErrorCode::MissingAdapter
+                ));
+            }
+            // A link built from a request's Host header could point at an attacker's
+            // host and carry a live token there.
+            if !has_canonical_url {
+                return invalid(format!(
+                    "the email provider {id:?} needs the canonical URL (AUTH_URL / .url()): sign-in links are never built from a request's Host header"
+                ));
+            }
+            e.validate().map_err(Error::Config)?;
         }
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! callback URL, query and body (what Auth.js computes in `init`), and the ways a route
 //! answers with it (redirects, error redirects).
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, sync::atomic::Ordering, time::Duration};
 
 use bytes::Bytes;
 use http::{header, request::Parts, HeaderMap, HeaderValue, Method, Response, StatusCode};
@@ -12,7 +12,7 @@ use crate::{
     cookies::{set_cookie, CookieAttrs, CookieNames, RequestCookies},
     origin::Origin,
     pages::PageContext,
-    rate_limit::{client_ip, Subject},
+    rate_limit::{client_ip, ip_bucket, Subject},
     redirect::callback_url_fits,
     respond::{found, json, with_query},
     state::State,
@@ -213,10 +213,12 @@ impl<'a> RouteCtx<'a> {
         let value = match (subject, value) {
             (Subject::EmailIp | Subject::CredentialsIp, _) => {
                 let Some(addr) = client_ip(self.parts, &limits.proxies) else {
-                    tracing::debug!("no client IP known: the per-IP limit is skipped");
+                    if !limits.warned_no_peer.swap(true, Ordering::Relaxed) {
+                        tracing::warn!("per-IP rate limits are set but the integration knows no peer address: they are skipped (axum: serve with into_make_service_with_connect_info::<SocketAddr>())");
+                    }
                     return Ok(());
                 };
-                ip = addr.to_string();
+                ip = ip_bucket(addr);
                 ip.as_str()
             }
             (_, Some(v)) => v,

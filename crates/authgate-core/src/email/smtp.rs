@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lettre::{
     message::{header::ContentType, Mailbox, MultiPart, SinglePart},
-    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
 use super::{EmailSender, VerificationEmail};
@@ -67,10 +67,16 @@ impl SmtpSender {
     }
 
     fn message(&self, email: &VerificationEmail) -> Result<Message, Error> {
-        let to: Mailbox = email
+        // A bare address that is exactly the identifier: never a `Name <addr>` form
+        // that would deliver the link elsewhere.
+        let address: Address = email
             .to
             .parse()
             .map_err(|e| send_error(format!("invalid recipient: {e}")))?;
+        if address.as_ref() != email.to {
+            return Err(send_error("the recipient is not a plain address".into()));
+        }
+        let to = Mailbox::new(None, address);
         Message::builder()
             .from(self.from.clone())
             .to(to)

@@ -16,6 +16,20 @@ use crate::{
 /// The longest address accepted (RFC 5321's path limit).
 const MAX_EMAIL_LEN: usize = 320;
 
+/// The longest a link may work.
+const MAX_LINK_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Characters refused anywhere in an address: mailbox syntax that could make a mail
+/// library read another recipient out of it (`x<attacker@evil.example>`), quoting, and
+/// separators.
+const REFUSED: &[char] = &['"', '<', '>', '(', ')', '[', ']', '\\', ';', ':'];
+
+/// Invisible Unicode format characters (zero-width, bidi controls, soft hyphen, BOM)
+/// that make two different addresses look alike.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
+}
+
 type Normalizer = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// Sign-in with a link sent by email (Auth.js's email provider). Needs an adapter: the
@@ -129,6 +143,20 @@ impl Email {
         &self.name
     }
 
+    /// Checks the settings (at config build).
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if self.max_age.is_zero() || self.max_age > MAX_LINK_AGE {
+            return Err(format!(
+                "email provider {:?}: max_age must be between 1 s and 30 days",
+                self.id
+            ));
+        }
+        if self.secret.as_deref() == Some("") {
+            return Err(format!("email provider {:?}: the secret is empty", self.id));
+        }
+        Ok(())
+    }
+
     pub(crate) fn sender(&self) -> &dyn EmailSender {
         &*self.sender
     }
@@ -149,13 +177,20 @@ impl Email {
         }
     }
 
-    /// What the store keeps for a link's token: `hex(SHA-256(token ‖ secret))`.
-    pub(crate) fn hash_token(&self, token: &str, config_secret: &str) -> String {
-        let secret = self.secret.as_deref().unwrap_or(config_secret);
-        let mut hasher = Sha256::new();
-        hasher.update(token.as_bytes());
-        hasher.update(secret.as_bytes());
-        hex::encode(hasher.finalize())
+    /// What the store keeps for a link's token: `hex(SHA-256(token ‖ secret))`, with the
+    /// provider's secret or the current one.
+    pub(crate) fn hash_token(&self, token: &str, config_secrets: &[String]) -> String {
+        let current = config_secrets.first().map_or("", String::as_str);
+        hash(token, self.secret.as_deref().unwrap_or(current))
+    }
+
+    /// The hashes a link's token may be stored under: with the provider's secret, or with
+    /// each of the config's secrets (a link sent before a rotation still works).
+    pub(crate) fn token_hashes(&self, token: &str, config_secrets: &[String]) -> Vec<String> {
+        match &self.secret {
+            Some(own) => vec![hash(token, own)],
+            None => config_secrets.iter().map(|s| hash(token, s)).collect(),
+        }
     }
 }
 
@@ -181,6 +216,13 @@ impl Email {
     }
 }
 
+fn hash(token: &str, secret: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(token.as_bytes());
+    hasher.update(secret.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
 /// A new link token: 32 random bytes, hex (as Auth.js).
 pub(crate) fn new_link_token() -> String {
     let mut bytes = [0u8; 32];
@@ -189,8 +231,9 @@ pub(crate) fn new_link_token() -> String {
 }
 
 /// Auth.js v5's address normalization, stricter: NFKC, trimmed, lowercased; exactly one
-/// `@`, no `"`, no control characters or inner whitespace, a non-empty local part and
-/// domain; anything after a `,` in the domain is dropped; at most 320 bytes.
+/// `@`; no `"`, `<`, `>`, `(`, `)`, `[`, `]`, `\`, `;`, `:`, control characters, inner
+/// whitespace or invisible format characters; a non-empty local part and domain;
+/// anything after a `,` in the domain is dropped; at most 320 bytes.
 ///
 /// ```
 /// use authgate_core::normalize_email;
@@ -203,7 +246,10 @@ pub(crate) fn new_link_token() -> String {
 /// ```
 pub fn normalize_email(raw: &str) -> Option<String> {
     let email: String = raw.nfkc().collect::<String>().trim().to_lowercase();
-    if email.contains('"') || email.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if email
+        .chars()
+        .any(|c| REFUSED.contains(&c) || c.is_control() || c.is_whitespace() || is_invisible(c))
+    {
         return None;
     }
     let mut parts = email.split('@');
@@ -249,6 +295,15 @@ mod tests {
             "a b@example.com",
             "a@,example.com",
             "a@example.com,b@evil.example",
+            "x<attacker@evil.example>",
+            "x(comment)@example.com",
+            "a;b@example.com",
+            "[a]@example.com",
+            "a:b@example.com",
+            "a\\b@example.com",
+            "ali\u{200B}ce@example.com",
+            "alice@exam\u{202E}ple.com",
+            "al\u{00AD}ice@example.com",
         ];
         for raw in bad {
             assert_eq!(normalize_email(raw), None, "{raw:?}");
@@ -260,13 +315,24 @@ mod tests {
     #[test]
     fn token_hash_mixes_in_the_secret() {
         let p = Email::new(crate::email::DevSender::new());
-        let a = p.hash_token("t", "s1");
+        let secrets = |s: &[&str]| s.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let a = p.hash_token("t", &secrets(&["s1"]));
         assert_eq!(a.len(), 64);
-        assert_ne!(a, p.hash_token("t", "s2"));
-        assert_ne!(a, p.hash_token("u", "s1"));
+        assert_ne!(a, p.hash_token("t", &secrets(&["s2"])));
+        assert_ne!(a, p.hash_token("u", &secrets(&["s1"])));
         assert_eq!(
-            p.clone().secret("own").hash_token("t", "s1"),
-            p.hash_token("t", "own")
+            p.clone().secret("own").hash_token("t", &secrets(&["s1"])),
+            p.hash_token("t", &secrets(&["own"]))
+        );
+        // After a rotation the old secret's hash is still looked for.
+        let rotated = p.token_hashes("t", &secrets(&["s2", "s1"]));
+        assert_eq!(rotated, [p.hash_token("t", &secrets(&["s2"])), a]);
+        assert_eq!(
+            p.clone()
+                .secret("own")
+                .token_hashes("t", &secrets(&["s1"]))
+                .len(),
+            1
         );
         assert_eq!(new_link_token().len(), 64);
     }

@@ -54,6 +54,18 @@ impl TrustedProxies {
     }
 }
 
+/// What a per-IP limit counts: the address, or an IPv6 address's /64 (one host usually
+/// has a whole /64).
+pub(crate) fn ip_bucket(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
 /// The client IP of a request: `None` when the integration knows no peer address.
 pub(crate) fn client_ip(parts: &Parts, proxies: &TrustedProxies) -> Option<IpAddr> {
     let peer = parts.extensions.get::<PeerAddr>()?.0.ip().to_canonical();
@@ -72,7 +84,11 @@ pub(crate) fn client_ip(parts: &Parts, proxies: &TrustedProxies) -> Option<IpAdd
     hops.reverse();
     let mut client = peer;
     for hop in hops {
-        let Ok(ip) = hop.parse::<IpAddr>().map(|ip| ip.to_canonical()) else {
+        // `1.2.3.4`, `2001:db8::1`, or with a port: `1.2.3.4:5678`, `[2001:db8::1]:443`.
+        let parsed = hop
+            .parse::<IpAddr>()
+            .or_else(|_| hop.parse::<SocketAddr>().map(|a| a.ip()));
+        let Ok(ip) = parsed.map(|ip| ip.to_canonical()) else {
             // A hop we cannot read: stop at the last one we could.
             break;
         };
@@ -117,6 +133,9 @@ mod tests {
         // Trusted peer: the rightmost untrusted hop (a client cannot prepend its way out).
         let p = parts("10.0.0.2", &["6.6.6.6, 198.51.100.7", "10.0.0.3"]);
         assert_eq!(client_ip(&p, &lb), Some(ip("198.51.100.7")));
+        // Hops with ports.
+        let p = parts("10.0.0.2", &["198.51.100.7:5678, [2001:db8::1]:443"]);
+        assert_eq!(client_ip(&p, &lb), Some(ip("2001:db8::1")));
         // Garbage hops stop the walk; no header: the peer.
         assert_eq!(
             client_ip(&parts("10.0.0.2", &["1.2.3.4, junk"]), &lb),
@@ -132,5 +151,20 @@ mod tests {
         // IPv4-mapped IPv6 peers are their IPv4 address.
         let mapped = parts("[::ffff:10.0.0.2]", &["192.0.2.1"]);
         assert_eq!(client_ip(&mapped, &lb), Some(ip("192.0.2.1")));
+    }
+
+    #[test]
+    fn ipv6_clients_count_per_64() {
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        assert_eq!(ip_bucket(ip("198.51.100.7")), "198.51.100.7");
+        assert_eq!(ip_bucket(ip("2001:db8:1:2:aaaa::1")), "2001:db8:1:2::/64");
+        assert_eq!(
+            ip_bucket(ip("2001:db8:1:2:ffff::9")),
+            ip_bucket(ip("2001:db8:1:2::1"))
+        );
+        assert_ne!(
+            ip_bucket(ip("2001:db8:1:3::1")),
+            ip_bucket(ip("2001:db8:1:2::1"))
+        );
     }
 }

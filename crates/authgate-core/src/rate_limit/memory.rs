@@ -1,6 +1,10 @@
 //! Rate limit counts in the process: a bounded map of fixed windows.
 
-use std::{collections::HashMap, sync::Mutex, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -8,12 +12,27 @@ use time::OffsetDateTime;
 use super::{Hit, RateLimitStore};
 use crate::Error;
 
+/// The key new subjects share while the store is full of live windows.
+const OVERFLOW_KEY: &str = "~overflow";
+
+/// How often a full store looks for ended windows (a sweep reads every key).
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
 /// Counts in this process (one app instance). Holds at most `capacity` keys (default
-/// 100 000): when full, ended windows go first, then the window that ends soonest.
+/// 100 000). When full, ended windows are swept (at most once a second); while it is
+/// still full of live windows, new subjects share one overflow window instead of
+/// evicting a live one (an attacker who floods the store cannot reset the count of the
+/// user they guess at; new subjects may then be limited together until windows end).
 #[derive(Debug)]
 pub struct MemoryRateLimitStore {
-    windows: Mutex<HashMap<String, (u64, OffsetDateTime)>>,
+    state: Mutex<State>,
     capacity: usize,
+}
+
+#[derive(Debug)]
+struct State {
+    windows: HashMap<String, (u64, OffsetDateTime)>,
+    last_sweep: Option<Instant>,
 }
 
 impl Default for MemoryRateLimitStore {
@@ -28,48 +47,67 @@ impl MemoryRateLimitStore {
         Self::default()
     }
 
-    /// An empty store for `capacity` keys (at least 1).
+    /// An empty store for `capacity` keys (at least 2).
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            windows: Mutex::new(HashMap::new()),
-            capacity: capacity.max(1),
+            state: Mutex::new(State {
+                windows: HashMap::new(),
+                last_sweep: None,
+            }),
+            capacity: capacity.max(2),
         }
+    }
+}
+
+fn hit_on(
+    windows: &mut HashMap<String, (u64, OffsetDateTime)>,
+    key: &str,
+    window: Duration,
+    now: OffsetDateTime,
+) -> Hit {
+    if let Some((count, ends)) = windows.get_mut(key) {
+        if *ends > now {
+            *count += 1;
+            return Hit {
+                count: *count,
+                reset_in: (*ends - now).try_into().unwrap_or_default(),
+            };
+        }
+    }
+    // Windows are at most a year (checked at build): no overflow.
+    let ends = now
+        .checked_add(window.try_into().unwrap_or_default())
+        .unwrap_or(now);
+    windows.insert(key.to_owned(), (1, ends));
+    Hit {
+        count: 1,
+        reset_in: window,
     }
 }
 
 #[async_trait]
 impl RateLimitStore for MemoryRateLimitStore {
     async fn hit(&self, key: &str, window: Duration, now: OffsetDateTime) -> Result<Hit, Error> {
-        let mut windows = self
-            .windows
+        let mut state = self
+            .state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((count, ends)) = windows.get_mut(key) {
-            if *ends > now {
-                *count += 1;
-                return Ok(Hit {
-                    count: *count,
-                    reset_in: (*ends - now).try_into().unwrap_or_default(),
-                });
+        let State {
+            windows,
+            last_sweep,
+        } = &mut *state;
+        // One slot stays free for the overflow window.
+        if !windows.contains_key(key) && windows.len() >= self.capacity - 1 {
+            if last_sweep.is_none_or(|at| at.elapsed() >= SWEEP_EVERY) {
+                windows.retain(|_, (_, ends)| *ends > now);
+                *last_sweep = Some(Instant::now());
+            }
+            if windows.len() >= self.capacity - 1 {
+                tracing::warn!("the rate limit store is full: new subjects share one window");
+                return Ok(hit_on(windows, OVERFLOW_KEY, window, now));
             }
         }
-        if windows.len() >= self.capacity && !windows.contains_key(key) {
-            windows.retain(|_, (_, ends)| *ends > now);
-            if windows.len() >= self.capacity {
-                let soonest = windows
-                    .iter()
-                    .min_by_key(|(_, (_, ends))| *ends)
-                    .map(|(k, _)| k.clone());
-                if let Some(k) = soonest {
-                    windows.remove(&k);
-                }
-            }
-        }
-        windows.insert(key.to_owned(), (1, now + window));
-        Ok(Hit {
-            count: 1,
-            reset_in: window,
-        })
+        Ok(hit_on(windows, key, window, now))
     }
 }
 
@@ -96,14 +134,25 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn stays_within_its_capacity() {
-        let store = MemoryRateLimitStore::with_capacity(3);
+    async fn a_full_store_never_evicts_a_live_window() {
+        let store = MemoryRateLimitStore::with_capacity(4);
         let w = Duration::from_secs(60);
-        for (i, key) in ["a", "b", "c", "d", "e"].iter().enumerate() {
-            store.hit(key, w, at(i as i64)).await.unwrap();
+        for key in ["victim", "a", "b"] {
+            store.hit(key, w, at(0)).await.unwrap();
         }
-        let windows = store.windows.lock().unwrap();
-        assert_eq!(windows.len(), 3);
-        assert!(windows.contains_key("e") && !windows.contains_key("a"));
+        // Full: new keys share the overflow window; the victim's count goes on.
+        assert_eq!(store.hit("c", w, at(1)).await.unwrap().count, 1);
+        assert_eq!(store.hit("d", w, at(1)).await.unwrap().count, 2);
+        assert_eq!(store.hit("victim", w, at(2)).await.unwrap().count, 2);
+        {
+            let state = store.state.lock().unwrap();
+            assert_eq!(state.windows.len(), 4);
+            assert!(!state.windows.contains_key("c"));
+        }
+        // Once the windows end (and a second has passed since the last sweep), new keys
+        // get their own windows again.
+        std::thread::sleep(SWEEP_EVERY);
+        assert_eq!(store.hit("e", w, at(61)).await.unwrap().count, 1);
+        assert!(store.state.lock().unwrap().windows.contains_key("e"));
     }
 }

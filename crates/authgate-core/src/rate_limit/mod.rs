@@ -25,7 +25,7 @@ use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-pub(crate) use client_ip::client_ip;
+pub(crate) use client_ip::{client_ip, ip_bucket};
 pub use client_ip::{PeerAddr, TrustedProxies};
 pub use memory::MemoryRateLimitStore;
 
@@ -66,6 +66,8 @@ pub struct RateLimits {
     pub(crate) credentials_per_identifier: Option<(String, RateLimit)>,
     pub(crate) credentials_per_ip: Option<RateLimit>,
     pub(crate) proxies: TrustedProxies,
+    /// Whether the "no peer address" warning was logged.
+    pub(crate) warned_no_peer: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for RateLimits {
@@ -118,6 +120,7 @@ impl RateLimits {
             credentials_per_identifier: None,
             credentials_per_ip: None,
             proxies: TrustedProxies::none(),
+            warned_no_peer: Arc::default(),
         }
     }
 
@@ -128,7 +131,10 @@ impl RateLimits {
         self
     }
 
-    /// At most `max` email sign-in requests per client IP per `window`.
+    /// At most `max` email sign-in requests per client IP per `window` (IPv6 clients
+    /// count per /64). Needs the peer address: actix always has it; on axum, serve with
+    /// `into_make_service_with_connect_info::<SocketAddr>()` (without it the per-IP
+    /// limits are skipped, with a warning).
     #[must_use]
     pub fn email_per_ip(mut self, max: u64, window: Duration) -> Self {
         self.email_per_ip = Some(RateLimit { max, window });
@@ -136,7 +142,10 @@ impl RateLimits {
     }
 
     /// At most `max` credentials sign-ins per value of the posted `field` (e.g.
-    /// `username`, compared case-insensitively) per `window`.
+    /// `username`; NFKC, trimmed and lowercased) per `window`. Every attempt counts,
+    /// successful ones too, and an over-limit attempt is refused even with the right
+    /// password: anyone can lock a named user out for a window, the price of stopping
+    /// password guessing on that user. Pair it with a higher per-IP limit.
     #[must_use]
     pub fn credentials_per_identifier(
         mut self,
@@ -148,7 +157,8 @@ impl RateLimits {
         self
     }
 
-    /// At most `max` credentials sign-ins per client IP per `window`.
+    /// At most `max` credentials sign-ins per client IP per `window` (IPv6 clients count
+    /// per /64; the peer address is needed as for [`RateLimits::email_per_ip`]).
     #[must_use]
     pub fn credentials_per_ip(mut self, max: u64, window: Duration) -> Self {
         self.credentials_per_ip = Some(RateLimit { max, window });
@@ -161,6 +171,42 @@ impl RateLimits {
     pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
         self.proxies = proxies;
         self
+    }
+
+    /// Checks the limits (at config build): windows between 1 ms and 1 year, maxima
+    /// above 0, an identifier field that is not empty.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        const MAX_WINDOW: Duration = Duration::from_secs(365 * 24 * 3600);
+        let limits = [
+            ("email_per_address", self.email_per_address),
+            ("email_per_ip", self.email_per_ip),
+            (
+                "credentials_per_identifier",
+                self.credentials_per_identifier.as_ref().map(|(_, l)| *l),
+            ),
+            ("credentials_per_ip", self.credentials_per_ip),
+        ];
+        for (name, limit) in limits {
+            let Some(limit) = limit else { continue };
+            if limit.max == 0
+                || limit.window < Duration::from_millis(1)
+                || limit.window > MAX_WINDOW
+            {
+                return Err(Error::Config(format!(
+                    "rate limit {name}: max must be at least 1 and the window between 1 ms and 1 year"
+                )));
+            }
+        }
+        if self
+            .credentials_per_identifier
+            .as_ref()
+            .is_some_and(|(field, _)| field.is_empty())
+        {
+            return Err(Error::Config(
+                "rate limit credentials_per_identifier: the field name is empty".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Counts an attempt on `subject` = `value`; `Err(retry_after)` when over the limit.

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 use http::Response;
 use serde_json::Value;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::{
     context::RouteCtx,
@@ -44,7 +45,10 @@ pub(super) async fn callback(ctx: RouteCtx<'_>, provider: Credentials) -> Respon
         .as_ref()
         .and_then(|l| l.credentials_per_identifier.as_ref())
         .and_then(|(field, _)| credentials.get(field))
-        .map(|v| format!("{}:{}", provider.provider_id(), v.trim().to_lowercase()));
+        .map(|v| {
+            let v: String = v.nfkc().collect();
+            format!("{}:{}", provider.provider_id(), v.trim().to_lowercase())
+        });
     if let Err(retry_after) = ctx
         .rate_limit(Subject::CredentialsIdentifier, identifier.as_deref())
         .await

@@ -5,13 +5,14 @@
 //! another address: `Verification`.
 
 use bytes::Bytes;
-use http::{Response, StatusCode};
+use http::{header::REFERRER_POLICY, HeaderValue, Response, StatusCode};
 use serde_json::Value;
 
 use crate::{
+    adapter::{Adapter, AdapterError, VerificationToken},
     context::RouteCtx,
     pages::{self, EmailLink},
-    respond::html,
+    respond::{html, no_store},
     signin::{complete_sign_in, SignInAttempt},
     Email, ErrorCode,
 };
@@ -30,6 +31,34 @@ fn link_fields(ctx: &RouteCtx<'_>, is_post: bool) -> (Option<String>, Option<Str
         .filter(|v| !v.is_empty())
     };
     (field("token"), field("email"))
+}
+
+/// The stored link under one of its hashes, without using it.
+async fn find_link(
+    adapter: &dyn Adapter,
+    email: &str,
+    hashes: &[String],
+) -> Result<Option<VerificationToken>, AdapterError> {
+    for hashed in hashes {
+        if let Some(found) = adapter.find_verification_token(email, hashed).await? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
+/// Takes the stored link under one of its hashes (at most once).
+async fn use_link(
+    adapter: &dyn Adapter,
+    email: &str,
+    hashes: &[String],
+) -> Result<Option<VerificationToken>, AdapterError> {
+    for hashed in hashes {
+        if let Some(used) = adapter.use_verification_token(email, hashed).await? {
+            return Ok(Some(used));
+        }
+    }
+    Ok(None)
 }
 
 /// Answers the link.
@@ -59,11 +88,12 @@ pub(super) async fn callback(
         );
         return ctx.fail(ErrorCode::MissingAdapter);
     };
-    let hashed = provider.hash_token(&token, state.config.first_secret());
+    // One hash per secret: a link sent before a secret rotation still works.
+    let hashes = provider.token_hashes(&token, state.config.secrets());
     let now = state.config.clock.now();
     if !is_post && provider.uses_confirm_page() {
         // Checked, not used: a scanner fetching the link leaves it working.
-        return match adapter.find_verification_token(&email, &hashed).await {
+        return match find_link(adapter, &email, &hashes).await {
             Ok(Some(found)) if found.expires > now => {
                 let link = EmailLink {
                     provider: provider.provider_id(),
@@ -71,7 +101,11 @@ pub(super) async fn callback(
                     email: &email,
                 };
                 let page = pages::confirm_email(&ctx.page_ctx(), &link);
-                html(StatusCode::OK, page, ctx.set_cookies)
+                let mut res = no_store(html(StatusCode::OK, page, ctx.set_cookies));
+                // The page's URL holds a live token: never sent on to another site.
+                res.headers_mut()
+                    .insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+                res
             }
             Ok(_) => {
                 tracing::info!("Verification: unknown, used or expired email link");
@@ -83,7 +117,7 @@ pub(super) async fn callback(
             }
         };
     }
-    match adapter.use_verification_token(&email, &hashed).await {
+    match use_link(adapter, &email, &hashes).await {
         Ok(Some(used)) if used.expires > now => {}
         Ok(_) => {
             tracing::info!("Verification: unknown, used or expired email link");

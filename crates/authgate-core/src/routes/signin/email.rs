@@ -64,8 +64,12 @@ pub(super) async fn start(ctx: RouteCtx<'_>, provider: &Email) -> Response<Bytes
     }
 
     let token = new_link_token();
-    let hashed = provider.hash_token(&token, state.config.first_secret());
-    let expires = state.config.clock.now() + provider.link_max_age();
+    let hashed = provider.hash_token(&token, state.config.secrets());
+    // The max age is at most 30 days (checked at build): no overflow.
+    let now = state.config.clock.now();
+    let expires = now
+        .checked_add(provider.link_max_age().try_into().unwrap_or_default())
+        .unwrap_or(now);
     let stored = VerificationToken {
         identifier: email.clone(),
         token: hashed.clone(),
@@ -75,6 +79,7 @@ pub(super) async fn start(ctx: RouteCtx<'_>, provider: &Email) -> Response<Bytes
         tracing::warn!(error = %err, "email sign-in: create_verification_token failed");
         return ctx.fail(ErrorCode::AdapterError);
     }
+    // The canonical URL (required with an email provider), never the Host header.
     let callback = format!("{}/callback/{}", ctx.base_url, provider.provider_id());
     let url = with_query(
         &callback,
