@@ -263,7 +263,26 @@ async fn redis_limits_are_shared_between_instances(fw: Framework) {
     ));
 }
 
+async fn authorize_sees_the_client_ip(fw: Framework) {
+    let seen: Arc<std::sync::Mutex<Vec<Option<std::net::IpAddr>>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let server = spawn_custom(fw, move |url| {
+        AuthConfig::builder()
+            .secret(authgate_tests::SECRET)
+            .url(url)
+            .provider(authgate::Credentials::new(move |_, req| {
+                record.lock().expect("lock").push(req.client_ip);
+                async { Ok(None) }
+            }))
+    })
+    .await;
+    server.browser().sign_in("x", "y").await;
+    let loopback: std::net::IpAddr = [127, 0, 0, 1].into();
+    assert_eq!(*seen.lock().expect("lock"), [Some(loopback)]);
+}
+
 suite!(
+    authorize_sees_the_client_ip,
     demo_limits_emails_per_address,
     per_ip_limits_use_the_peer_address_and_trusted_proxies_only,
     credentials_limits_run_before_authorize,

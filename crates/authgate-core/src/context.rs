@@ -187,6 +187,18 @@ impl<'a> RouteCtx<'a> {
         res
     }
 
+    /// The client IP (see [`crate::AuthorizeRequest::client_ip`]).
+    pub(crate) fn client_ip(&self) -> Option<std::net::IpAddr> {
+        let none = crate::rate_limit::TrustedProxies::none();
+        let proxies = self
+            .state
+            .config
+            .rate_limits
+            .as_ref()
+            .map_or(&none, |l| &l.proxies);
+        client_ip(self.parts, proxies)
+    }
+
     /// Counts an attempt against a rate limit (when the app set one for `subject`);
     /// `Err(retry_after)` when over it. Per-IP limits need the client IP: without one
     /// (an integration that knows no peer address) they are skipped.
@@ -212,7 +224,7 @@ impl<'a> RouteCtx<'a> {
         let ip;
         let value = match (subject, value) {
             (Subject::EmailIp | Subject::CredentialsIp, _) => {
-                let Some(addr) = client_ip(self.parts, &limits.proxies) else {
+                let Some(addr) = self.client_ip() else {
                     if !limits.warned_no_peer.swap(true, Ordering::Relaxed) {
                         tracing::warn!("per-IP rate limits are set but the integration knows no peer address: they are skipped (axum: serve with into_make_service_with_connect_info::<SocketAddr>())");
                     }

@@ -122,6 +122,7 @@ mod tests {
             method: http::Method::POST,
             uri: "/auth/callback/credentials".parse().unwrap(),
             headers,
+            client_ip: None,
         };
         let out = format!("{req:?}");
         assert!(out.contains("cookie") && !out.contains("abc.def"), "{out}");

@@ -14,8 +14,12 @@ pub struct AuthorizeRequest {
     pub method: Method,
     /// The request URI.
     pub uri: Uri,
-    /// The request headers (for a client IP behind a proxy, a user agent, ...).
+    /// The request headers (a user agent, ...).
     pub headers: HeaderMap,
+    /// The client's IP: the connection's peer address, or the forwarded client when the
+    /// peer is a proxy trusted in [`crate::rate_limit::RateLimits::trusted_proxies`];
+    /// `None` when the integration knows no peer address.
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for AuthorizeRequest {
@@ -23,6 +27,7 @@ impl std::fmt::Debug for AuthorizeRequest {
         f.debug_struct("AuthorizeRequest")
             .field("method", &self.method)
             .field("uri", &self.uri)
+            .field("client_ip", &self.client_ip)
             .field(
                 "headers",
                 &crate::redact::Keys(self.headers.keys().collect::<Vec<_>>().into_iter()),

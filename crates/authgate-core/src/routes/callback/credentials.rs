@@ -59,6 +59,7 @@ pub(super) async fn callback(ctx: RouteCtx<'_>, provider: Credentials) -> Respon
         method: ctx.parts.method.clone(),
         uri: ctx.parts.uri.clone(),
         headers: ctx.parts.headers.clone(),
+        client_ip: ctx.client_ip(),
     };
     let mut user = match provider.authorize(credentials.clone(), request).await {
         Ok(Some(user)) => user,
