@@ -55,6 +55,12 @@ impl Auth {
         }
     }
 
+    /// The estimated bytes the verified-token cache holds (for metrics; at most
+    /// [`crate::AuthConfigBuilder::token_cache_bytes`]).
+    pub fn token_cache_bytes(&self) -> u64 {
+        self.state.tokens.weight()
+    }
+
     /// The config.
     pub fn config(&self) -> &AuthConfig {
         &self.state.config

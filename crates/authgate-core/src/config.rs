@@ -98,6 +98,10 @@ pub struct AuthConfig {
     /// How many session cookie chunks are read (`.0` to `.<max - 1>`).
     pub(crate) max_session_chunks: usize,
     pub(crate) token_cache_capacity: usize,
+    /// The byte budget of the verified-token cache.
+    pub(crate) token_cache_bytes: usize,
+    /// The largest session token authgate issues.
+    pub(crate) max_token_bytes: usize,
     pub(crate) session_cache_ttl: Duration,
     /// The one HTTP client for providers (built with `http_timeout`, no redirects).
     pub(crate) http: reqwest::Client,
@@ -296,6 +300,8 @@ pub struct AuthConfigBuilder {
     max_body_bytes: usize,
     max_session_chunks: usize,
     token_cache_capacity: usize,
+    token_cache_bytes: usize,
+    max_token_bytes: usize,
     session_cache_ttl: Duration,
     http_timeout: Duration,
     clock: Clock,
@@ -341,6 +347,12 @@ impl Default for AuthConfigBuilder {
             max_session_chunks: 8,
             // Verified tokens cached by exact cookie value; bounded.
             token_cache_capacity: 10_000,
+            // ... and at most 32 MiB: every `GET /session` mints a new token, and a
+            // session can be large.
+            token_cache_bytes: 32 * 1024 * 1024,
+            // 4 cookie chunks (about 15.7 kB): a `jwt` that grows the token beyond it is
+            // a bug to log, not a cookie to send.
+            max_token_bytes: 4 * crate::cookies::CHUNK_SIZE,
             // Database sessions are read from the store on every request unless the
             // app opts into a short in-process cache (a revocation on another instance
             // is then seen only when the entry expires).
@@ -585,6 +597,24 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// The byte budget of the verified-token cache (estimated; default 32 MiB; 0 turns
+    /// it off).
+    pub fn token_cache_bytes(mut self, bytes: usize) -> Self {
+        self.token_cache_bytes = bytes;
+        self
+    }
+
+    /// The largest session token authgate issues (default 4 cookie chunks, about
+    /// 15.7 kB). A `jwt` result over it is not issued, with a `warn` naming its size:
+    /// sign-in fails with `Configuration`, `POST /session` answers 400 `null`, and a
+    /// re-issue on `GET /session` or an app route keeps the old cookie. Tokens over it
+    /// from elsewhere (an Auth.js app has no cap) are still read, up to
+    /// `max_session_chunks`, but never cached.
+    pub fn max_issued_token_bytes(mut self, bytes: usize) -> Self {
+        self.max_token_bytes = bytes;
+        self
+    }
+
     /// How many verified tokens to keep decoded (default 10 000; 0 turns it off).
     pub fn token_cache_capacity(mut self, entries: usize) -> Self {
         self.token_cache_capacity = entries;
@@ -632,6 +662,12 @@ impl AuthConfigBuilder {
         let update_age = validate_ages(self.max_age, self.update_age)?;
         if !(1..=1024).contains(&self.max_session_chunks) {
             return invalid("max_session_chunks must be between 1 and 1024".into());
+        }
+        let readable = self.max_session_chunks * crate::cookies::CHUNK_SIZE;
+        if self.max_token_bytes < 1024 || self.max_token_bytes > readable {
+            return invalid(format!(
+                "max_issued_token_bytes must be between 1024 and what max_session_chunks reads back ({readable})"
+            ));
         }
         // The JWE format of the cookie family: the check cookies, and the session
         // unless a JWS is chosen.
@@ -685,6 +721,8 @@ impl AuthConfigBuilder {
             max_body_bytes: self.max_body_bytes,
             max_session_chunks: self.max_session_chunks,
             token_cache_capacity: self.token_cache_capacity,
+            token_cache_bytes: self.token_cache_bytes,
+            max_token_bytes: self.max_token_bytes,
             session_cache_ttl: self.session_cache_ttl,
             http: crate::providers::oauth::client::http_client(self.http_timeout)?,
             codecs,

@@ -12,6 +12,15 @@ pub enum Error {
     /// The configuration is invalid (found when it is built).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A session token would be larger than the cap
+    /// ([`crate::AuthConfigBuilder::max_issued_token_bytes`]): it is not issued.
+    #[error("the session token would be {size} bytes, over the {max}-byte cap")]
+    TokenTooLarge {
+        /// Its size.
+        size: usize,
+        /// The cap.
+        max: usize,
+    },
     /// A session token (or another encrypted cookie) could not be decoded.
     #[error("invalid session token: {0}")]
     InvalidToken(&'static str),
@@ -83,7 +92,7 @@ impl Error {
     /// ```
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Config(_) => ErrorCode::Configuration,
+            Self::Config(_) | Self::TokenTooLarge { .. } => ErrorCode::Configuration,
             Self::InvalidToken(_) | Self::TokenExpired => ErrorCode::JwtSessionError,
             Self::AppCode(_) => ErrorCode::CredentialsSignin,
             Self::Auth { code, .. } => *code,

@@ -22,7 +22,11 @@ pub(crate) struct State {
 
 impl State {
     pub(crate) fn new(config: AuthConfig) -> Self {
-        let tokens = TokenCache::new(config.token_cache_capacity);
+        let tokens = TokenCache::new(
+            config.token_cache_capacity,
+            config.token_cache_bytes,
+            config.max_token_bytes,
+        );
         let http = config.http.clone();
         let config_ttl = config.session_cache_ttl;
         Self {

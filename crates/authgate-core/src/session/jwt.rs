@@ -88,9 +88,19 @@ pub(crate) async fn read(
                     .is_none_or(|iat| now.saturating_sub(iat) >= update_age)
         }
     };
+    let is_update = matches!(mode, ReadMode::Route(Some(_)));
     let (set_cookies, token) = if reissue {
         match issue(state, Arc::unwrap_or_clone(token), secure, &existing()) {
             Ok((cookies, issued)) => (cookies, Arc::new(issued)),
+            // Over the cap: an update fails (400), a plain read keeps the old cookie.
+            Err(Error::TokenTooLarge { .. }) if is_update => {
+                return SessionOutcome {
+                    callback_failed: true,
+                    ..SessionOutcome::default()
+                }
+            }
+            // The session is then the one the cookie holds.
+            Err(Error::TokenTooLarge { .. }) => (Vec::new(), Arc::clone(&decoded)),
             Err(err) => return fail("token could not be encoded", &err),
         }
     } else {
@@ -161,6 +171,17 @@ pub(crate) fn issue(
 ) -> Result<(Vec<HeaderValue>, Token), Error> {
     let config = &state.config;
     let (jwe, token) = encode(state, token, secure)?;
+    if jwe.len() > config.max_token_bytes {
+        tracing::warn!(
+            size = jwe.len(),
+            max = config.max_token_bytes,
+            "the session token `jwt` returned is over the cap: not issued"
+        );
+        return Err(Error::TokenTooLarge {
+            size: jwe.len(),
+            max: config.max_token_bytes,
+        });
+    }
     let expires = time::OffsetDateTime::now_utc() + config.max_age;
     let names = config.cookie_names(secure);
     let cookies = session_cookies(

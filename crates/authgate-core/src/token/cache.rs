@@ -1,29 +1,62 @@
 //! Verified tokens, cached by their exact cookie value, so a session read usually skips
-//! the decryption.
+//! the decryption. Bounded by bytes, not entries: every `GET /session` mints a new
+//! token, and a session can be large.
 
 use std::sync::Arc;
 
-use quick_cache::sync::Cache;
+use quick_cache::{sync::Cache, Weighter};
 
 use super::{jose::CLOCK_TOLERANCE_SECS, Token, TokenCodec};
 use crate::Error;
 
-/// A bounded cache of verified tokens, one per scheme (`[http, https]`: the cookies and
-/// keys differ). `exp` is re-checked on every hit.
+/// What an entry costs: the cookie value (the key) and the decoded token, estimated at
+/// the value's size (its claims are about three quarters of it, plus the map's
+/// overhead), and a fixed part for the entry itself.
+#[derive(Clone, Copy, Debug, Default)]
+struct TokenBytes;
+
+/// The fixed cost of an entry (`Arc`, `Token` fields, the cache's own slot).
+const ENTRY_OVERHEAD: u64 = 256;
+
+impl Weighter<String, Arc<Token>> for TokenBytes {
+    fn weight(&self, key: &String, _val: &Arc<Token>) -> u64 {
+        2 * key.len() as u64 + ENTRY_OVERHEAD
+    }
+}
+
+type Inner = Cache<String, Arc<Token>, TokenBytes>;
+
+/// A cache of verified tokens, one per scheme (`[http, https]`: the cookies and keys
+/// differ), each bounded by `budget / 2` bytes (estimated). `exp` is re-checked on every
+/// hit. Tokens longer than `max_value` (a foreign token over the issued-token cap) are
+/// decoded but never cached.
 pub(crate) struct TokenCache {
-    caches: Option<[Cache<String, Arc<Token>>; 2]>,
+    caches: Option<[Inner; 2]>,
+    max_value: usize,
 }
 
 impl TokenCache {
-    /// A cache of `capacity` tokens per scheme; 0 turns caching off.
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// A cache of at most `capacity` tokens and `budget` bytes (both schemes together);
+    /// 0 for either turns caching off.
+    pub(crate) fn new(capacity: usize, budget: usize, max_value: usize) -> Self {
+        let per_scheme = (budget / 2) as u64;
+        let items = capacity.div_ceil(2).max(1);
+        let make = || Cache::with_weighter(items, per_scheme, TokenBytes);
         Self {
-            caches: (capacity > 0).then(|| [Cache::new(capacity), Cache::new(capacity)]),
+            caches: (capacity > 0 && budget > 0).then(|| [make(), make()]),
+            max_value,
         }
     }
 
-    fn cache(&self, secure: bool) -> Option<&Cache<String, Arc<Token>>> {
+    fn cache(&self, secure: bool) -> Option<&Inner> {
         self.caches.as_ref().map(|c| &c[usize::from(secure)])
+    }
+
+    /// The estimated bytes held (both schemes).
+    pub(crate) fn weight(&self) -> u64 {
+        self.caches
+            .as_ref()
+            .map_or(0, |c| c[0].weight() + c[1].weight())
     }
 
     /// Decodes a cookie value with `codec`, through the cache.
@@ -48,16 +81,67 @@ impl TokenCache {
         }
         let claims = codec.decode(value)?;
         let token = Arc::new(Token::from_claims(claims)?);
-        if let Some(c) = cache {
-            c.insert(value.to_owned(), Arc::clone(&token));
-        }
+        self.insert(secure, value.to_owned(), Arc::clone(&token));
         Ok(token)
     }
 
-    /// Remembers a token authgate just encoded as `value`.
+    /// Remembers a verified token (one authgate just encoded, or decoded) as `value`,
+    /// unless it is over the issued-token cap.
     pub(crate) fn insert(&self, secure: bool, value: String, token: Arc<Token>) {
+        if value.len() > self.max_value {
+            return;
+        }
         if let Some(c) = self.cache(secure) {
             c.insert(value, token);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token() -> Arc<Token> {
+        Arc::new(Token::default())
+    }
+
+    #[test]
+    fn stays_within_its_byte_budget() {
+        let budget = 1024 * 1024;
+        let cache = TokenCache::new(10_000, budget, 16 * 1024);
+        for i in 0..2_000 {
+            // 14 kB values: 2,000 of them would be ~56 MB.
+            let value = format!("{i:06}{}", "x".repeat(14_000));
+            cache.insert(false, value, token());
+        }
+        assert!(
+            cache.weight() <= budget as u64,
+            "{} > {budget}",
+            cache.weight()
+        );
+        assert!(
+            cache.weight() > budget as u64 / 4,
+            "it does cache: {}",
+            cache.weight()
+        );
+    }
+
+    #[test]
+    fn values_over_the_cap_are_never_cached() {
+        let cache = TokenCache::new(100, 1024 * 1024, 1000);
+        cache.insert(false, "y".repeat(1001), token());
+        assert_eq!(cache.weight(), 0);
+        cache.insert(true, "y".repeat(1000), token());
+        assert_eq!(cache.weight(), 2 * 1000 + ENTRY_OVERHEAD);
+    }
+
+    #[test]
+    fn zero_turns_it_off() {
+        let cache = TokenCache::new(0, 1024, 1000);
+        cache.insert(false, "z".into(), token());
+        assert_eq!(cache.weight(), 0);
+        let cache = TokenCache::new(10, 0, 1000);
+        cache.insert(false, "z".into(), token());
+        assert_eq!(cache.weight(), 0);
     }
 }
