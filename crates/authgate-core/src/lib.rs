@@ -53,10 +53,15 @@ pub mod email;
 mod error;
 mod error_code;
 mod events;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod integration;
 mod login;
 mod origin;
 mod pages;
+#[cfg(test)]
+mod properties;
 mod providers;
 pub mod rate_limit;
 mod redact;
