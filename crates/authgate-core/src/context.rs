@@ -66,14 +66,17 @@ impl<'a> RouteCtx<'a> {
         let mut set_cookies = Vec::new();
 
         let submitted = body.get("csrfToken").and_then(Value::as_str);
-        let csrf = config
-            .csrf
-            .check(cookies.get(&names.csrf_token), submitted, is_post);
+        let csrf = config.csrf.check(
+            cookies.get(&names.csrf_token).as_deref(),
+            submitted,
+            is_post,
+        );
         if let Some(value) = &csrf.new_cookie {
             set_cookies.push(set_cookie(&names.csrf_token, value, attrs, None));
         }
 
         let cookie_cb = cookies.get(&names.callback_url);
+        let cookie_cb = cookie_cb.as_deref();
         // An over-long callback URL is ignored (the origin instead), so neither the
         // callback-url cookie nor a redirect ever carries it.
         let asked = body

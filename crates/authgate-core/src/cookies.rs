@@ -61,10 +61,12 @@ impl CookieNames {
     }
 }
 
-/// The cookies of a request, percent-decoded.
+/// The cookies of a request. Values are percent-decoded when read, not when parsed: an
+/// app route reads only the session cookie, whatever else the browser sends.
 #[derive(Debug, Default)]
 pub(crate) struct RequestCookies<'a> {
-    pairs: Vec<(&'a str, Cow<'a, str>)>,
+    /// Names and raw values (trimmed, quotes removed).
+    pairs: Vec<(&'a str, &'a [u8])>,
 }
 
 impl<'a> RequestCookies<'a> {
@@ -73,14 +75,14 @@ impl<'a> RequestCookies<'a> {
         Self::from_values(headers.get_all(http::header::COOKIE).iter())
     }
 
-    /// Parses `Cookie` header values pair by pair, as bytes: a pair whose name or
-    /// (percent-decoded) value is not UTF-8 is skipped, the others are kept (browsers
-    /// send raw UTF-8 set by `document.cookie`).
+    /// Splits `Cookie` header values pair by pair, as bytes: a pair whose name is not
+    /// UTF-8 is skipped, the others are kept (browsers send raw UTF-8 set by
+    /// `document.cookie`); a value that does not decode to UTF-8 is skipped when read.
     pub(crate) fn from_values(values: impl Iterator<Item = &'a HeaderValue>) -> Self {
         let mut pairs = Vec::new();
         for value in values {
             for pair in value.as_bytes().split(|&b| b == b';') {
-                if let Some(parsed) = parse_pair(pair) {
+                if let Some(parsed) = split_pair(pair) {
                     pairs.push(parsed);
                 }
             }
@@ -88,31 +90,36 @@ impl<'a> RequestCookies<'a> {
         Self { pairs }
     }
 
-    /// The first cookie of that name.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+    /// The values of the cookies of that name that decode, in order.
+    fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = Cow<'a, str>> + 's {
         self.pairs
             .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_ref())
+            .filter(move |(n, _)| *n == name)
+            .filter_map(|(_, raw)| decode_value(raw))
+    }
+
+    /// The first cookie of that name (whose value decodes).
+    pub(crate) fn get(&self, name: &str) -> Option<Cow<'a, str>> {
+        self.values(name).next()
     }
 
     /// The session token, whole or reassembled from the contiguous chunks `<name>.0`,
     /// `<name>.1`, ... (at most `max_chunks` of them; any other chunk is ignored).
     pub(crate) fn session_token(&self, name: &str, max_chunks: usize) -> Option<Cow<'a, str>> {
-        if let Some((_, v)) = self.pairs.iter().find(|(n, v)| *n == name && !v.is_empty()) {
-            return Some(v.clone());
+        if let Some(v) = self.values(name).find(|v| !v.is_empty()) {
+            return Some(v);
         }
-        let mut chunks: Vec<Option<&str>> = vec![None; max_chunks];
-        for (n, v) in &self.pairs {
+        let mut chunks: Vec<Option<Cow<'a, str>>> = vec![None; max_chunks];
+        for (n, raw) in &self.pairs {
             if let Some(i) = chunk_index(n, name) {
                 if let Some(slot) = chunks.get_mut(i) {
-                    if slot.is_none() && !v.is_empty() {
-                        *slot = Some(v.as_ref());
+                    if slot.is_none() {
+                        *slot = decode_value(raw).filter(|v| !v.is_empty());
                     }
                 }
             }
         }
-        let token: String = chunks.iter().map_while(|c| *c).collect();
+        let token: String = chunks.iter().map_while(|c| c.as_deref()).collect();
         (!token.is_empty()).then_some(Cow::Owned(token))
     }
 
@@ -122,7 +129,10 @@ impl<'a> RequestCookies<'a> {
     pub(crate) fn session_cookie_names(&self, name: &str, max_chunks: usize) -> Vec<&'a str> {
         // Index 0: the whole cookie; i + 1: chunk i.
         let mut seen: Vec<Option<&'a str>> = vec![None; max_chunks + 2];
-        for (n, _) in &self.pairs {
+        for (n, raw) in &self.pairs {
+            if decode_value(raw).is_none() {
+                continue;
+            }
             let slot = if *n == name {
                 Some(0)
             } else {
@@ -136,9 +146,9 @@ impl<'a> RequestCookies<'a> {
     }
 }
 
-/// One `name=value` pair of a `Cookie` header: trimmed, quotes removed, the value
-/// percent-decoded; `None` when malformed or not UTF-8.
-fn parse_pair(pair: &[u8]) -> Option<(&str, Cow<'_, str>)> {
+/// One `name=value` pair of a `Cookie` header: trimmed, quotes removed; `None` when
+/// malformed or the name is not UTF-8.
+fn split_pair(pair: &[u8]) -> Option<(&str, &[u8])> {
     let eq = pair.iter().position(|&b| b == b'=')?;
     let name = std::str::from_utf8(pair[..eq].trim_ascii()).ok()?;
     if name.is_empty() {
@@ -149,8 +159,17 @@ fn parse_pair(pair: &[u8]) -> Option<(&str, Cow<'_, str>)> {
         .strip_prefix(b"\"")
         .and_then(|r| r.strip_suffix(b"\""))
         .unwrap_or(raw);
-    let value = percent_decode(raw).decode_utf8().ok()?;
-    Some((name, value))
+    Some((name, raw))
+}
+
+/// A cookie value, percent-decoded; `None` when it is not UTF-8.
+fn decode_value(raw: &[u8]) -> Option<Cow<'_, str>> {
+    // Session tokens are base64url: no `%` to decode.
+    if raw.contains(&b'%') {
+        percent_decode(raw).decode_utf8().ok()
+    } else {
+        std::str::from_utf8(raw).ok().map(Cow::Borrowed)
+    }
 }
 
 /// `Some(i)` when `cookie` is `<name>.<i>`, with `i` written canonically (`.1`, not
@@ -311,9 +330,9 @@ mod tests {
     fn parses_and_decodes() {
         let h = headers("a=1; authjs.csrf-token=abc%7Cdef; b=\"q\"");
         let c = RequestCookies::parse(&h);
-        assert_eq!(c.get("authjs.csrf-token"), Some("abc|def"));
-        assert_eq!(c.get("b"), Some("q"));
-        assert_eq!(c.get("nope"), None);
+        assert_eq!(c.get("authjs.csrf-token").as_deref(), Some("abc|def"));
+        assert_eq!(c.get("b").as_deref(), Some("q"));
+        assert_eq!(c.get("nope").as_deref(), None);
     }
 
     #[test]
@@ -364,13 +383,13 @@ mod tests {
             HeaderValue::from_bytes(b"bad=\xff\xfe; c=3; d=%ff; e=%C3%A9").expect("bytes"),
         );
         let c = RequestCookies::parse(&h);
-        assert_eq!(c.get("a"), Some("1"));
-        assert_eq!(c.get("theme"), Some("café"));
-        assert_eq!(c.get("b"), Some("2"));
-        assert_eq!(c.get("bad"), None);
-        assert_eq!(c.get("c"), Some("3"));
-        assert_eq!(c.get("d"), None);
-        assert_eq!(c.get("e"), Some("é"));
+        assert_eq!(c.get("a").as_deref(), Some("1"));
+        assert_eq!(c.get("theme").as_deref(), Some("café"));
+        assert_eq!(c.get("b").as_deref(), Some("2"));
+        assert_eq!(c.get("bad").as_deref(), None);
+        assert_eq!(c.get("c").as_deref(), Some("3"));
+        assert_eq!(c.get("d").as_deref(), None);
+        assert_eq!(c.get("e").as_deref(), Some("é"));
     }
 
     #[test]

@@ -48,7 +48,7 @@ async fn current_user_id(ctx: &RouteCtx<'_>) -> Result<Option<String>, Error> {
                 return Ok(None);
             };
             let found = adapter
-                .get_session_and_user(&session::database::hash_token(token))
+                .get_session_and_user(&session::database::hash_token(&token))
                 .await
                 .map_err(|e| adapter_error("get_session_and_user", e))?;
             Ok(found.map(|(_, user)| user.id))
@@ -254,7 +254,7 @@ async fn end_other_session(
     let Some(token) = ctx.cookies.get(&names.session_token) else {
         return Ok(());
     };
-    let hashed = session::database::hash_token(token);
+    let hashed = session::database::hash_token(&token);
     let current = adapter
         .get_session_and_user(&hashed)
         .await

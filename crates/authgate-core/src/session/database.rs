@@ -90,7 +90,7 @@ pub(crate) async fn delete(
     let Some(token) = cookies.get(&names.session_token) else {
         return Ok(None);
     };
-    let hashed = hash_token(token);
+    let hashed = hash_token(&token);
     state.sessions.remove(&hashed);
     adapter(state)?
         .delete_session(&hashed)
@@ -114,7 +114,7 @@ pub(crate) async fn read(
     let Ok(adapter) = adapter(state) else {
         return SessionOutcome::default();
     };
-    let hashed = hash_token(token);
+    let hashed = hash_token(&token);
     // App routes may use the cache; `/session` reads (and refreshes) the store.
     let cached = match mode {
         ReadMode::App => state.sessions.get(&hashed),
@@ -178,7 +178,7 @@ pub(crate) async fn read(
     let set_cookies = if due || matches!(mode, ReadMode::Route(_)) {
         vec![set_cookie(
             &names.session_token,
-            token,
+            &token,
             attrs,
             Some(expires),
         )]

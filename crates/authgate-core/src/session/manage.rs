@@ -54,7 +54,7 @@ async fn current(
     let Some(token) = cookies.get(&names.session_token) else {
         return Ok(None);
     };
-    let hashed = hash_token(token);
+    let hashed = hash_token(&token);
     let found = adapter
         .get_session_and_user(&hashed)
         .await

@@ -86,7 +86,7 @@ fn read_claims(
     let invalid = |why: &str| Error::auth(ErrorCode::InvalidCheck, format!("{name}: {why}"));
     let raw = cookies.get(name).ok_or_else(|| invalid("cookie missing"))?;
     let claims = codec
-        .decode(raw)
+        .decode(&raw)
         .map_err(|e| invalid(&format!("cookie rejected ({e})")))?;
     let minted_for = claims.get("provider").and_then(Value::as_str);
     if minted_for != Some(provider) {
