@@ -81,10 +81,14 @@ impl<'a> RequestCookies<'a> {
     pub(crate) fn from_values(values: impl Iterator<Item = &'a HeaderValue>) -> Self {
         let mut pairs = Vec::new();
         for value in values {
-            for pair in value.as_bytes().split(|&b| b == b';') {
-                if let Some(parsed) = split_pair(pair) {
+            // memchr: a long session cookie is scanned a word at a time, not per byte.
+            let bytes = value.as_bytes();
+            let mut start = 0;
+            for end in memchr::memchr_iter(b';', bytes).chain(std::iter::once(bytes.len())) {
+                if let Some(parsed) = split_pair(&bytes[start..end]) {
                     pairs.push(parsed);
                 }
+                start = end + 1;
             }
         }
         Self { pairs }
@@ -149,7 +153,7 @@ impl<'a> RequestCookies<'a> {
 /// One `name=value` pair of a `Cookie` header: trimmed, quotes removed; `None` when
 /// malformed or the name is not UTF-8.
 fn split_pair(pair: &[u8]) -> Option<(&str, &[u8])> {
-    let eq = pair.iter().position(|&b| b == b'=')?;
+    let eq = memchr::memchr(b'=', pair)?;
     let name = std::str::from_utf8(pair[..eq].trim_ascii()).ok()?;
     if name.is_empty() {
         return None;
@@ -165,7 +169,7 @@ fn split_pair(pair: &[u8]) -> Option<(&str, &[u8])> {
 /// A cookie value, percent-decoded; `None` when it is not UTF-8.
 fn decode_value(raw: &[u8]) -> Option<Cow<'_, str>> {
     // Session tokens are base64url: no `%` to decode.
-    if raw.contains(&b'%') {
+    if memchr::memchr(b'%', raw).is_some() {
         percent_decode(raw).decode_utf8().ok()
     } else {
         std::str::from_utf8(raw).ok().map(Cow::Borrowed)
