@@ -301,7 +301,7 @@ pub struct AuthConfigBuilder {
     max_session_chunks: usize,
     token_cache_capacity: usize,
     token_cache_bytes: usize,
-    max_token_bytes: usize,
+    max_token_bytes: Option<usize>,
     session_cache_ttl: Duration,
     http_timeout: Duration,
     clock: Clock,
@@ -350,9 +350,9 @@ impl Default for AuthConfigBuilder {
             // ... and at most 32 MiB: every `GET /session` mints a new token, and a
             // session can be large.
             token_cache_bytes: 32 * 1024 * 1024,
-            // 4 cookie chunks (about 15.7 kB): a `jwt` that grows the token beyond it is
-            // a bug to log, not a cookie to send.
-            max_token_bytes: 4 * crate::cookies::CHUNK_SIZE,
+            // 4 cookie chunks (about 15.7 kB; fewer when fewer are read back): a `jwt`
+            // that grows the token beyond it is a bug to log, not a cookie to send.
+            max_token_bytes: None,
             // Database sessions are read from the store on every request unless the
             // app opts into a short in-process cache (a revocation on another instance
             // is then seen only when the entry expires).
@@ -611,11 +611,13 @@ impl AuthConfigBuilder {
     /// from elsewhere (an Auth.js app has no cap) are still read, up to
     /// `max_session_chunks`, but never cached.
     pub fn max_issued_token_bytes(mut self, bytes: usize) -> Self {
-        self.max_token_bytes = bytes;
+        self.max_token_bytes = Some(bytes);
         self
     }
 
-    /// How many verified tokens to keep decoded (default 10 000; 0 turns it off).
+    /// About how many verified tokens the cache is sized for (default 10 000; the byte
+    /// budget, [`AuthConfigBuilder::token_cache_bytes`], is the bound; 0 turns the cache
+    /// off).
     pub fn token_cache_capacity(mut self, entries: usize) -> Self {
         self.token_cache_capacity = entries;
         self
@@ -664,11 +666,15 @@ impl AuthConfigBuilder {
             return invalid("max_session_chunks must be between 1 and 1024".into());
         }
         let readable = self.max_session_chunks * crate::cookies::CHUNK_SIZE;
-        if self.max_token_bytes < 1024 || self.max_token_bytes > readable {
-            return invalid(format!(
-                "max_issued_token_bytes must be between 1024 and what max_session_chunks reads back ({readable})"
-            ));
-        }
+        let max_token_bytes = match self.max_token_bytes {
+            Some(cap) if cap < 1024 || cap > readable => {
+                return invalid(format!(
+                    "max_issued_token_bytes must be between 1024 and what max_session_chunks reads back ({readable})"
+                ));
+            }
+            Some(cap) => cap,
+            None => self.max_session_chunks.min(4) * crate::cookies::CHUNK_SIZE,
+        };
         // The JWE format of the cookie family: the check cookies, and the session
         // unless a JWS is chosen.
         let v4 = self.format == TokenFormat::NextAuthV4;
@@ -722,7 +728,7 @@ impl AuthConfigBuilder {
             max_session_chunks: self.max_session_chunks,
             token_cache_capacity: self.token_cache_capacity,
             token_cache_bytes: self.token_cache_bytes,
-            max_token_bytes: self.max_token_bytes,
+            max_token_bytes,
             session_cache_ttl: self.session_cache_ttl,
             http: crate::providers::oauth::client::http_client(self.http_timeout)?,
             codecs,

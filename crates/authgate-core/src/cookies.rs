@@ -134,16 +134,19 @@ impl<'a> RequestCookies<'a> {
         // Index 0: the whole cookie; i + 1: chunk i.
         let mut seen: Vec<Option<&'a str>> = vec![None; max_chunks + 2];
         for (n, raw) in &self.pairs {
-            if decode_value(raw).is_none() {
-                continue;
-            }
             let slot = if *n == name {
                 Some(0)
             } else {
-                chunk_index(n, name).map(|i| i + 1)
+                chunk_index(n, name)
+                    .filter(|&i| i <= max_chunks)
+                    .map(|i| i + 1)
             };
-            if let Some(slot) = slot.and_then(|i| seen.get_mut(i)) {
-                slot.get_or_insert(n);
+            let Some(slot) = slot.and_then(|i| seen.get_mut(i)) else {
+                continue;
+            };
+            // Only cookies of these names are decoded (to skip the undecodable ones).
+            if slot.is_none() && decode_value(raw).is_some() {
+                *slot = Some(n);
             }
         }
         seen.into_iter().flatten().collect()
@@ -328,6 +331,28 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(http::header::COOKIE, HeaderValue::from_static(cookie));
         h
+    }
+
+    #[test]
+    fn undecodable_duplicates_give_way_to_the_next() {
+        let h = headers("s=%ff; s=tok");
+        assert_eq!(RequestCookies::parse(&h).get("s").as_deref(), Some("tok"));
+        assert_eq!(
+            RequestCookies::parse(&h).session_token("s", 8).as_deref(),
+            Some("tok")
+        );
+        let h = headers("s.0=%ff; s.0=aa; s.1=bb");
+        let c = RequestCookies::parse(&h);
+        assert_eq!(c.session_token("s", 8).as_deref(), Some("aabb"));
+        assert_eq!(c.session_cookie_names("s", 8), ["s.0", "s.1"]);
+        let h = headers("s=%ff");
+        let c = RequestCookies::parse(&h);
+        assert!(c.session_cookie_names("s", 8).is_empty());
+        // A chunk index at the integer limit neither panics nor counts.
+        let h = headers("s.18446744073709551615=x; s.0=a");
+        let c = RequestCookies::parse(&h);
+        assert_eq!(c.session_cookie_names("s", 8), ["s.0"]);
+        assert_eq!(c.session_token("s", 8).as_deref(), Some("a"));
     }
 
     #[test]

@@ -12,17 +12,22 @@ use time::OffsetDateTime;
 use super::{Hit, RateLimitStore};
 use crate::Error;
 
-/// The key new subjects share while the store is full of live windows.
-const OVERFLOW_KEY: &str = "~overflow";
+/// The overflow window of a kind of limit: new subjects of that kind share it while the
+/// store is full of live windows (keys are `<kind>:<hash>`).
+fn overflow_key(key: &str) -> String {
+    let kind = key.split_once(':').map_or(key, |(kind, _)| kind);
+    format!("~overflow:{kind}")
+}
 
 /// How often a full store looks for ended windows (a sweep reads every key).
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// Counts in this process (one app instance). Holds at most `capacity` keys (default
 /// 100 000). When full, ended windows are swept (at most once a second); while it is
-/// still full of live windows, new subjects share one overflow window instead of
-/// evicting a live one (an attacker who floods the store cannot reset the count of the
-/// user they guess at; new subjects may then be limited together until windows end).
+/// still full of live windows, new subjects share one overflow window per kind of limit
+/// (kept apart from the bounded map) instead of evicting a live one: an attacker who
+/// floods the store cannot reset the count of the user they guess at; new subjects of
+/// that kind may then be limited together until windows end.
 #[derive(Debug)]
 pub struct MemoryRateLimitStore {
     state: Mutex<State>,
@@ -32,6 +37,8 @@ pub struct MemoryRateLimitStore {
 #[derive(Debug)]
 struct State {
     windows: HashMap<String, (u64, OffsetDateTime)>,
+    /// One window per kind of limit, for new subjects while `windows` is full.
+    overflow: HashMap<String, (u64, OffsetDateTime)>,
     last_sweep: Option<Instant>,
 }
 
@@ -47,14 +54,15 @@ impl MemoryRateLimitStore {
         Self::default()
     }
 
-    /// An empty store for `capacity` keys (at least 2).
+    /// An empty store for `capacity` keys (at least 1).
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             state: Mutex::new(State {
                 windows: HashMap::new(),
+                overflow: HashMap::new(),
                 last_sweep: None,
             }),
-            capacity: capacity.max(2),
+            capacity: capacity.max(1),
         }
     }
 }
@@ -94,17 +102,18 @@ impl RateLimitStore for MemoryRateLimitStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let State {
             windows,
+            overflow,
             last_sweep,
         } = &mut *state;
-        // One slot stays free for the overflow window.
-        if !windows.contains_key(key) && windows.len() >= self.capacity - 1 {
+        if !windows.contains_key(key) && windows.len() >= self.capacity {
             if last_sweep.is_none_or(|at| at.elapsed() >= SWEEP_EVERY) {
                 windows.retain(|_, (_, ends)| *ends > now);
+                overflow.retain(|_, (_, ends)| *ends > now);
                 *last_sweep = Some(Instant::now());
             }
-            if windows.len() >= self.capacity - 1 {
-                tracing::warn!("the rate limit store is full: new subjects share one window");
-                return Ok(hit_on(windows, OVERFLOW_KEY, window, now));
+            if windows.len() >= self.capacity {
+                tracing::warn!("the rate limit store is full: new subjects share a window");
+                return Ok(hit_on(overflow, &overflow_key(key), window, now));
             }
         }
         Ok(hit_on(windows, key, window, now))
@@ -135,24 +144,27 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_store_never_evicts_a_live_window() {
-        let store = MemoryRateLimitStore::with_capacity(4);
+        let store = MemoryRateLimitStore::with_capacity(3);
         let w = Duration::from_secs(60);
-        for key in ["victim", "a", "b"] {
+        for key in ["ip:victim", "ip:a", "ip:b"] {
             store.hit(key, w, at(0)).await.unwrap();
         }
-        // Full: new keys share the overflow window; the victim's count goes on.
-        assert_eq!(store.hit("c", w, at(1)).await.unwrap().count, 1);
-        assert_eq!(store.hit("d", w, at(1)).await.unwrap().count, 2);
-        assert_eq!(store.hit("victim", w, at(2)).await.unwrap().count, 2);
+        // Full: new keys share their kind's overflow window; the victim's count goes on.
+        assert_eq!(store.hit("ip:c", w, at(1)).await.unwrap().count, 1);
+        assert_eq!(store.hit("ip:d", w, at(1)).await.unwrap().count, 2);
+        // Another kind of limit has its own overflow window.
+        assert_eq!(store.hit("id:x", w, at(1)).await.unwrap().count, 1);
+        assert_eq!(store.hit("ip:victim", w, at(2)).await.unwrap().count, 2);
         {
             let state = store.state.lock().unwrap();
-            assert_eq!(state.windows.len(), 4);
-            assert!(!state.windows.contains_key("c"));
+            assert_eq!(state.windows.len(), 3);
+            assert!(!state.windows.contains_key("ip:c"));
+            assert_eq!(state.overflow.len(), 2);
         }
         // Once the windows end (and a second has passed since the last sweep), new keys
         // get their own windows again.
         std::thread::sleep(SWEEP_EVERY);
-        assert_eq!(store.hit("e", w, at(61)).await.unwrap().count, 1);
-        assert!(store.state.lock().unwrap().windows.contains_key("e"));
+        assert_eq!(store.hit("ip:e", w, at(61)).await.unwrap().count, 1);
+        assert!(store.state.lock().unwrap().windows.contains_key("ip:e"));
     }
 }

@@ -89,6 +89,10 @@ pub(crate) async fn read(
         }
     };
     let is_update = matches!(mode, ReadMode::Route(Some(_)));
+    // A token from elsewhere over the issue cap that `jwt` left as it is: read, never
+    // re-issued (it could not be), so no encryption or warning on every request.
+    let reissue =
+        reissue && !(Arc::ptr_eq(&token, &decoded) && value.len() > config.max_token_bytes);
     let (set_cookies, token) = if reissue {
         match issue(state, Arc::unwrap_or_clone(token), secure, &existing()) {
             Ok((cookies, issued)) => (cookies, Arc::new(issued)),

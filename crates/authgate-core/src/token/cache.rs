@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use quick_cache::{sync::Cache, Weighter};
+use quick_cache::{sync::Cache, DefaultHashBuilder, OptionsBuilder, Weighter};
 
 use super::{jose::CLOCK_TOLERANCE_SECS, Token, TokenCodec};
 use crate::Error;
@@ -26,6 +26,9 @@ impl Weighter<String, Arc<Token>> for TokenBytes {
 
 type Inner = Cache<String, Arc<Token>, TokenBytes>;
 
+/// At most this many shards (quick_cache would use 4 per core).
+const MAX_SHARDS: u64 = 64;
+
 /// A cache of verified tokens, one per scheme (`[http, https]`: the cookies and keys
 /// differ), each bounded by `budget / 2` bytes (estimated). `exp` is re-checked on every
 /// hit. Tokens longer than `max_value` (a foreign token over the issued-token cap) are
@@ -36,16 +39,35 @@ pub(crate) struct TokenCache {
 }
 
 impl TokenCache {
-    /// A cache of at most `capacity` tokens and `budget` bytes (both schemes together);
-    /// 0 for either turns caching off.
+    /// A cache of `budget` bytes (both schemes together), sized for about `capacity`
+    /// tokens; 0 for either turns caching off.
     pub(crate) fn new(capacity: usize, budget: usize, max_value: usize) -> Self {
         let per_scheme = (budget / 2) as u64;
         let items = capacity.div_ceil(2).max(1);
-        let make = || Cache::with_weighter(items, per_scheme, TokenBytes);
-        Self {
-            caches: (capacity > 0 && budget > 0).then(|| [make(), make()]),
-            max_value,
-        }
+        // A shard refuses an entry heavier than its share of the budget: few enough
+        // shards that each holds at least two of the largest entries cached, whatever
+        // the number of cores.
+        let largest = 2 * max_value as u64 + ENTRY_OVERHEAD;
+        let shards = (per_scheme / (2 * largest)).clamp(1, MAX_SHARDS);
+        let shards = 1u64 << shards.ilog2();
+        let make = || -> Option<Inner> {
+            let options = OptionsBuilder::new()
+                .estimated_items_capacity(items)
+                .weight_capacity(per_scheme)
+                .shards(usize::try_from(shards).unwrap_or(1))
+                .build()
+                .ok()?;
+            Some(Cache::with_options(
+                options,
+                TokenBytes,
+                DefaultHashBuilder::default(),
+                Default::default(),
+            ))
+        };
+        let caches = (capacity > 0 && budget > 0)
+            .then(|| Some([make()?, make()?]))
+            .flatten();
+        Self { caches, max_value }
     }
 
     fn cache(&self, secure: bool) -> Option<&Inner> {
