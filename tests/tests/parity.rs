@@ -85,6 +85,18 @@ impl Recorder<'_> {
         res
     }
 
+    /// As `send`, for a body over the limit (see [`Browser::send_oversized`]).
+    async fn send_oversized(
+        &mut self,
+        b: &Browser,
+        label: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Resp {
+        let res = b.send_oversized(req).await;
+        self.record(label, &res);
+        res
+    }
+
     async fn get(&mut self, b: &Browser, path: &str) -> Resp {
         self.send(b, &format!("GET {path}"), b.request(Method::GET, path))
             .await
@@ -395,7 +407,7 @@ async fn script(server: &Server) -> Vec<(String, Snapshot)> {
         "/auth/session",
         "/auth/signout",
     ] {
-        r.send(
+        r.send_oversized(
             &json_mode,
             &format!("POST {path} (70 kB)"),
             json_mode

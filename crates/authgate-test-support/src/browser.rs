@@ -115,7 +115,27 @@ impl Browser {
     /// Sends a request, stores its cookies, reads the body.
     pub async fn send(&self, req: RequestBuilder) -> Resp {
         let res = req.send().await.expect("request reaches the test server");
-        let resp = Resp::from_response(res).await;
+        self.store(Resp::from_response(res).await)
+    }
+
+    /// Sends a request whose body the server may refuse unread (a 413 answered from
+    /// `Content-Length`, then the connection closed): a write that fails because the
+    /// server already answered and closed is sent again on a new connection, up to five
+    /// times, as a browser would retry.
+    pub async fn send_oversized(&self, req: RequestBuilder) -> Resp {
+        let mut last = None;
+        for _ in 0..5 {
+            let attempt = req.try_clone().expect("a request with an in-memory body");
+            match attempt.send().await {
+                Ok(res) => return self.store(Resp::from_response(res).await),
+                Err(err) => last = Some(err),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("request reaches the test server: {last:?}");
+    }
+
+    fn store(&self, resp: Resp) -> Resp {
         let mut jar = self.jar.lock().expect("jar");
         for c in resp.set_cookies() {
             let first = c.split(';').next().unwrap_or("");
