@@ -570,24 +570,7 @@ async fn refresh_is_single_flight_under_concurrency(fw: Framework) {
     let refresher = TokenRefresher::new(provider.clone())
         .expect("refresher")
         .leeway(Duration::ZERO);
-    let server = spawn_with(fw, move |b| {
-        b.provider(provider).on_jwt(move |ctx| {
-            let refresher = refresher.clone();
-            async move {
-                let mut token = ctx.token;
-                match (ctx.trigger, &ctx.account) {
-                    (Some(Trigger::SignIn), Some(account)) => {
-                        TokenRefresher::remember(&mut token, account)?;
-                    }
-                    _ => {
-                        refresher.refresh_if_expired(&mut token).await?;
-                    }
-                }
-                Ok(Some(token))
-            }
-        })
-    })
-    .await;
+    let server = refreshing_instance(fw, provider, refresher).await;
     let b = server.browser();
     assert_signed_in(
         &oauth_sign_in(&b, "oidc", "/", "").await,
