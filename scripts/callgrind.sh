@@ -6,6 +6,8 @@
 # sign-in and shutdown cancel out. User-space instructions, all threads.
 #
 #   scripts/callgrind.sh [jwt|database]      (needs valgrind, curl, python3)
+#   BIG_NAME=3000 scripts/callgrind.sh jwt   (alice's name set to 3,000 characters first:
+#                                             a ~4.7 kB session cookie)
 #
 # Servers: the axum and actix demos (their DESIGN §6 callbacks) and a bare handler per
 # framework that builds and serializes the same session JSON (examples bare_axum and
@@ -34,6 +36,11 @@ wait_port
 jar="$work/jar"
 csrf=$(curl -fs -c "$jar" "http://localhost:$port/auth/csrf" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrfToken"])')
 curl -fs -b "$jar" -c "$jar" -o /dev/null -d "csrfToken=$csrf&username=alice&password=wonderland&callbackUrl=%2Fdashboard" "http://localhost:$port/auth/callback/credentials"
+if [ -n "${BIG_NAME:-}" ]; then
+  name=$(python3 -c "print('a' * int('$BIG_NAME'))")
+  curl -fs -b "$jar" -c "$jar" -o /dev/null -H 'content-type: application/json' \
+    -d "{\"csrfToken\":\"$csrf\",\"data\":{\"name\":\"$name\"}}" "http://localhost:$port/auth/session"
+fi
 kill -INT $pid; wait $pid || true
 cookies=$(awk '$6 ~ /^authjs\./ {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$jar")
 anon=$(awk '$6 ~ /^authjs\./ && $6 !~ /session-token/ {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$jar")
