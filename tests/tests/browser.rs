@@ -109,6 +109,17 @@ async fn wait_for_url(client: &Client, what: &str, ok: impl Fn(&str) -> bool) ->
     }
 }
 
+/// The text of the page's body.
+async fn body_text(client: &Client) -> String {
+    client
+        .find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .expect("text")
+}
+
 async fn sign_in_and_out(client: &Client, server: &Server) {
     let base = &server.base;
     client
@@ -142,13 +153,7 @@ async fn sign_in_and_out(client: &Client, server: &Server) {
         .expect("submit");
     let dashboard = format!("{base}/dashboard");
     wait_for_url(client, "the dashboard", |u| u == dashboard).await;
-    let text = client
-        .find(Locator::Css("body"))
-        .await
-        .expect("body")
-        .text()
-        .await
-        .expect("text");
+    let text = body_text(client).await;
     assert!(text.contains("Welcome, Alice."), "{text}");
 
     // Sign out through the built-in page.
@@ -170,13 +175,7 @@ async fn sign_in_and_out(client: &Client, server: &Server) {
     })
     .await;
     client.goto(&format!("{base}/")).await.expect("goto");
-    let text = client
-        .find(Locator::Css("body"))
-        .await
-        .expect("body")
-        .text()
-        .await
-        .expect("text");
+    let text = body_text(client).await;
     assert!(text.contains("Not signed in."), "{text}");
     client.goto(&dashboard).await.expect("goto");
     wait_for_url(client, "the sign-in page again", |u| {

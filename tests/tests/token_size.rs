@@ -7,6 +7,23 @@ use authgate::{AuthConfig, Trigger};
 use authgate_tests::{spawn, spawn_custom, suite, token_for, Browser, Framework, SECRET, SESSION};
 use serde_json::json;
 
+/// The answer sets no session cookie (the one the browser holds stays).
+fn assert_keeps_session_cookie(res: &authgate_tests::Resp) {
+    assert!(
+        res.set_cookie_names()
+            .iter()
+            .all(|n| !n.starts_with(SESSION)),
+        "{:?}",
+        res.set_cookie_names()
+    );
+}
+
+/// A GET with exactly this `Cookie` header (no jar).
+async fn get_with_cookie(b: &Browser, path: &str, cookie: &str) -> authgate_tests::Resp {
+    b.send(b.bare(reqwest::Method::GET, path).header("cookie", cookie))
+        .await
+}
+
 /// The cookie pairs that carry `value` as a (chunked) session token.
 fn chunked(value: &str) -> String {
     const CHUNK: usize = 4096 - 160;
@@ -34,13 +51,7 @@ async fn updates_over_the_cap_are_refused_and_keep_the_cookie(fw: Framework) {
         .await;
     assert_eq!(res.status, 400, "{}", res.body);
     assert_eq!(res.body, "null");
-    assert!(
-        res.set_cookie_names()
-            .iter()
-            .all(|n| !n.starts_with(SESSION)),
-        "{:?}",
-        res.set_cookie_names()
-    );
+    assert_keeps_session_cookie(&res);
     assert_eq!(b.cookie(SESSION).as_deref(), Some(before.as_str()));
     assert_eq!(b.get("/api/me").await.json()["user"]["name"], "Alice");
     // A large name under the cap is fine.
@@ -90,30 +101,14 @@ async fn oversized_foreign_tokens_are_read_but_not_reissued(fw: Framework) {
     assert!(value.len() > 4 * (4096 - 160), "{}", value.len());
     let cookie = chunked(&value);
     let b = Browser::new(&server.base);
-    let me = b
-        .send(
-            b.bare(reqwest::Method::GET, "/api/me")
-                .header("cookie", &cookie),
-        )
-        .await;
+    let me = get_with_cookie(&b, "/api/me", &cookie).await;
     assert_eq!(me.status, 200, "{}", me.body);
     assert_eq!(me.json()["user"]["name"], name.as_str());
     // `/session` re-issues on every read; over the cap it keeps the cookie as it is.
-    let res = b
-        .send(
-            b.bare(reqwest::Method::GET, "/auth/session")
-                .header("cookie", &cookie),
-        )
-        .await;
+    let res = get_with_cookie(&b, "/auth/session", &cookie).await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.json()["user"]["name"], name.as_str());
-    assert!(
-        res.set_cookie_names()
-            .iter()
-            .all(|n| !n.starts_with(SESSION)),
-        "{:?}",
-        res.set_cookie_names()
-    );
+    assert_keeps_session_cookie(&res);
 }
 
 /// An oversized foreign token older than `update_age`: an app route would slide it, but
@@ -128,21 +123,10 @@ async fn oversized_old_foreign_tokens_are_not_slid(fw: Framework) {
         &json!({"name": name, "id": "1", "role": "admin"}),
     );
     let b = Browser::new(&server.base);
-    let res = b
-        .send(
-            b.bare(reqwest::Method::GET, "/api/me")
-                .header("cookie", chunked(&old)),
-        )
-        .await;
+    let res = get_with_cookie(&b, "/api/me", &chunked(&old)).await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.json()["user"]["name"], name.as_str());
-    assert!(
-        res.set_cookie_names()
-            .iter()
-            .all(|n| !n.starts_with(SESSION)),
-        "{:?}",
-        res.set_cookie_names()
-    );
+    assert_keeps_session_cookie(&res);
 }
 
 suite!(

@@ -35,24 +35,3 @@ pub fn body_and_query(content_type: &str, body: &[u8], query: &str) -> usize {
     let parsed = crate::context::parse_body(&headers, &Bytes::copy_from_slice(body));
     parsed.len() + crate::context::parse_query(Some(query)).len()
 }
-
-/// The session cookies of a token value (chunked like Auth.js) and the token read back
-/// from them as a browser would send them.
-pub fn chunk_round_trip(name: &str, value: &str) -> Option<String> {
-    let attrs = crate::cookies::CookieAttrs { secure: false };
-    let set =
-        crate::cookies::session_cookies(name, value, attrs, time::OffsetDateTime::UNIX_EPOCH, &[]);
-    let pairs: Vec<String> = set
-        .iter()
-        .filter_map(|c| c.to_str().ok())
-        .filter_map(|c| c.split(';').next())
-        .map(str::to_owned)
-        .collect();
-    let header = pairs.join("; ");
-    let mut headers = HeaderMap::new();
-    headers.insert(http::header::COOKIE, HeaderValue::from_str(&header).ok()?);
-    let cookies = RequestCookies::parse(&headers);
-    cookies
-        .session_token(name, 1024)
-        .map(std::borrow::Cow::into_owned)
-}

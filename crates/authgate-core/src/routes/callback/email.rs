@@ -33,29 +33,22 @@ fn link_fields(ctx: &RouteCtx<'_>, is_post: bool) -> (Option<String>, Option<Str
     (field("token"), field("email"))
 }
 
-/// The stored link under one of its hashes, without using it.
-async fn find_link(
+/// The stored link under one of its hashes: used up (`take`, at most once) or only
+/// looked at (the confirm page).
+async fn lookup(
     adapter: &dyn Adapter,
     email: &str,
     hashes: &[String],
+    take: bool,
 ) -> Result<Option<VerificationToken>, AdapterError> {
     for hashed in hashes {
-        if let Some(found) = adapter.find_verification_token(email, hashed).await? {
-            return Ok(Some(found));
-        }
-    }
-    Ok(None)
-}
-
-/// Takes the stored link under one of its hashes (at most once).
-async fn use_link(
-    adapter: &dyn Adapter,
-    email: &str,
-    hashes: &[String],
-) -> Result<Option<VerificationToken>, AdapterError> {
-    for hashed in hashes {
-        if let Some(used) = adapter.use_verification_token(email, hashed).await? {
-            return Ok(Some(used));
+        let found = if take {
+            adapter.use_verification_token(email, hashed).await?
+        } else {
+            adapter.find_verification_token(email, hashed).await?
+        };
+        if found.is_some() {
+            return Ok(found);
         }
     }
     Ok(None)
@@ -91,42 +84,32 @@ pub(super) async fn callback(
     // One hash per secret: a link sent before a secret rotation still works.
     let hashes = provider.token_hashes(&token, state.config.secrets());
     let now = state.config.clock.now();
-    if !is_post && provider.uses_confirm_page() {
-        // Checked, not used: a scanner fetching the link leaves it working.
-        return match find_link(adapter, &email, &hashes).await {
-            Ok(Some(found)) if found.expires > now => {
-                let link = EmailLink {
-                    provider: provider.provider_id(),
-                    token: &token,
-                    email: &email,
-                };
-                let page = pages::confirm_email(&ctx.page_ctx(), &link);
-                let mut res = no_store(html(StatusCode::OK, page, ctx.set_cookies));
-                // The page's URL holds a live token: never sent on to another site.
-                res.headers_mut()
-                    .insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-                res
-            }
-            Ok(_) => {
-                tracing::info!("Verification: unknown, used or expired email link");
-                ctx.fail(ErrorCode::Verification)
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "email callback: find_verification_token failed");
-                ctx.fail(ErrorCode::AdapterError)
-            }
-        };
-    }
-    match use_link(adapter, &email, &hashes).await {
-        Ok(Some(used)) if used.expires > now => {}
+    // The confirm page checks the link without using it: a scanner fetching the link
+    // leaves it working.
+    let confirm = !is_post && provider.uses_confirm_page();
+    match lookup(adapter, &email, &hashes, !confirm).await {
+        Ok(Some(link)) if link.expires > now => {}
         Ok(_) => {
             tracing::info!("Verification: unknown, used or expired email link");
             return ctx.fail(ErrorCode::Verification);
         }
         Err(err) => {
-            tracing::warn!(error = %err, "email callback: use_verification_token failed");
+            tracing::warn!(error = %err, "email callback: the verification token lookup failed");
             return ctx.fail(ErrorCode::AdapterError);
         }
+    }
+    if confirm {
+        let link = EmailLink {
+            provider: provider.provider_id(),
+            token: &token,
+            email: &email,
+        };
+        let page = pages::confirm_email(&ctx.page_ctx(), &link);
+        let mut res = no_store(html(StatusCode::OK, page, ctx.set_cookies));
+        // The page's URL holds a live token: never sent on to another site.
+        res.headers_mut()
+            .insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+        return res;
     }
     let (user, account) = match provider.sign_in_parts(adapter, &email).await {
         Ok(parts) => parts,
