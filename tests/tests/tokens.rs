@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use authgate::{AuthConfig, Token, TokenCodec, TokenFormat, Trigger};
+use authgate::{AuthConfig, TokenCodec, TokenFormat, Trigger};
 use authgate_tests::{
     b64url, b64url_decode, codec, codec_for, craft_token, decode_token, now, spawn, spawn_custom,
     spawn_with, suite, token_for, vectors, Browser, Framework, Resp, OLD_SECRET, SECRET, SESSION,
@@ -396,7 +396,7 @@ async fn bad_tokens_are_null_and_cleared(fw: Framework) {
 async fn blob_server(fw: Framework, size: usize) -> authgate_tests::Server {
     spawn_with(fw, move |b| {
         b.on_jwt(move |ctx| async move {
-            let mut token: Token = ctx.token;
+            let mut token = ctx.token;
             match ctx.trigger {
                 Some(Trigger::SignIn) => {
                     token.insert("blob", "b".repeat(size))?;

@@ -5,13 +5,13 @@
 //! ([`crate::AuthConfigBuilder::on_jwt`] and friends).
 //!
 //! ```
-//! use authgate_core::{async_trait, Callbacks, Error, JwtContext, Token, Trigger};
+//! use authgate_core::{async_trait, Callbacks, Error, JwtContext, SharedToken, Trigger};
 //!
 //! struct Roles;
 //!
 //! #[async_trait]
 //! impl Callbacks for Roles {
-//!     async fn jwt(&self, ctx: JwtContext) -> Result<Option<Token>, Error> {
+//!     async fn jwt(&self, ctx: JwtContext) -> Result<Option<SharedToken>, Error> {
 //!         let mut token = ctx.token;
 //!         if ctx.trigger == Some(Trigger::SignIn) {
 //!             if let Some(role) = ctx.user.as_ref().and_then(|u| u.extra.get("role")) {
@@ -29,7 +29,7 @@ use async_trait::async_trait;
 use http::HeaderValue;
 use serde_json::Value;
 
-use crate::{redirect::default_redirect, Account, Error, Session, Token, User};
+use crate::{redirect::default_redirect, Account, Error, Session, SharedToken, User};
 
 /// Why `jwt` (and `session`) runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,7 +110,9 @@ pub struct RedirectContext {
 #[derive(Clone, Debug)]
 pub struct JwtContext {
     /// The token so far: `{name, email, picture, sub}` at sign-in, the decoded token after.
-    pub token: Token,
+    /// It is shared with the token cache until the callback changes it (copy on write:
+    /// see [`SharedToken`]), so a `jwt` that only reads it on session reads copies nothing.
+    pub token: SharedToken,
     /// The user, at sign-in only.
     pub user: Option<User>,
     /// The account, at sign-in only.
@@ -130,8 +132,9 @@ pub struct JwtContext {
 pub struct SessionContext {
     /// The default session: `{user: {name, email, image}, expires}`.
     pub session: Session,
-    /// The token `jwt` returned (JWT strategy; `None` with database sessions).
-    pub token: Option<Token>,
+    /// The token `jwt` returned (JWT strategy; `None` with database sessions). Shared,
+    /// not copied (see [`SharedToken`]).
+    pub token: Option<SharedToken>,
     /// The stored user (database strategy; `None` with JWT sessions).
     pub user: Option<User>,
     /// `Some(Update)` on `POST /session`.
@@ -155,8 +158,9 @@ pub trait Callbacks: Send + Sync + 'static {
         Ok(default_redirect(&ctx.url, &ctx.base_url))
     }
 
-    /// Shapes the JWT. Default: the token unchanged. `Ok(None)` ends the session.
-    async fn jwt(&self, ctx: JwtContext) -> Result<Option<Token>, Error> {
+    /// Shapes the JWT. Default: the token unchanged. `Ok(None)` ends the session. A token
+    /// returned unchanged (not written to) is not re-issued on app routes; a changed one is.
+    async fn jwt(&self, ctx: JwtContext) -> Result<Option<SharedToken>, Error> {
         Ok(Some(ctx.token))
     }
 
@@ -191,7 +195,7 @@ pub(crate) struct CallbackChain {
     pub(crate) base_is_default: bool,
     pub(crate) sign_in: Option<CallbackFn<SignInContext, SignInDecision>>,
     pub(crate) redirect: Option<CallbackFn<RedirectContext, String>>,
-    pub(crate) jwt: Option<CallbackFn<JwtContext, Option<Token>>>,
+    pub(crate) jwt: Option<CallbackFn<JwtContext, Option<SharedToken>>>,
     pub(crate) session: Option<CallbackFn<SessionContext, Session>>,
 }
 
@@ -260,7 +264,7 @@ impl CallbackChain {
         }
     }
 
-    pub(crate) async fn jwt(&self, ctx: JwtContext) -> Result<Option<Token>, Error> {
+    pub(crate) async fn jwt(&self, ctx: JwtContext) -> Result<Option<SharedToken>, Error> {
         match &self.jwt {
             Some(f) => f(ctx).await,
             None => self.base.jwt(ctx).await,

@@ -12,7 +12,7 @@ use crate::{
     origin::Origin,
     rate_limit::RateLimits,
     Callbacks, Clock, Error, ErrorCode, Events, JwsKey, JwtContext, Provider, RedirectContext,
-    Session, SessionContext, SignInContext, SignInDecision, Token, TokenCodec, TokenFormat,
+    Session, SessionContext, SharedToken, SignInContext, SignInDecision, TokenCodec, TokenFormat,
 };
 
 /// Where sessions live.
@@ -439,7 +439,7 @@ impl AuthConfigBuilder {
     pub fn on_jwt<F, Fut>(mut self, f: F) -> Self
     where
         F: Fn(JwtContext) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Option<Token>, Error>> + Send + 'static,
+        Fut: Future<Output = Result<Option<SharedToken>, Error>> + Send + 'static,
     {
         self.callbacks.jwt = Some(boxed(f));
         self

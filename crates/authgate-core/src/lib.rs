@@ -98,7 +98,7 @@ pub use providers::{
 };
 pub use redirect::default_redirect;
 pub use session::{Session, SessionInfo, SessionUser};
-pub use token::{JwsKey, Token, TokenCodec, TokenFormat, CLOCK_TOLERANCE_SECS};
+pub use token::{JwsKey, SharedToken, Token, TokenCodec, TokenFormat, CLOCK_TOLERANCE_SECS};
 pub use user::{Account, AccountType, User};
 
 /// Now, in unix seconds.

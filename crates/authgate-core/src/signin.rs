@@ -114,7 +114,7 @@ pub(crate) async fn complete_sign_in(
                 .config
                 .callbacks
                 .jwt(JwtContext {
-                    token: Token::from(&user),
+                    token: Token::from(&user).into(),
                     user: Some(user.clone()),
                     account: Some(account.clone()),
                     profile: profile.clone(),
@@ -125,7 +125,12 @@ pub(crate) async fn complete_sign_in(
                 .await;
             match jwt {
                 Ok(Some(token)) => {
-                    match session::jwt::issue(state, token, ctx.origin.secure, &existing) {
+                    match session::jwt::issue(
+                        state,
+                        token.into_inner(),
+                        ctx.origin.secure,
+                        &existing,
+                    ) {
                         Ok((cookies, _)) => ctx.set_cookies.extend(cookies),
                         Err(err) => {
                             tracing::error!(error = %err, "session token could not be encoded");

@@ -12,8 +12,8 @@ use authgate::{
     email::DevSender,
     presets,
     rate_limit::{MemoryRateLimitStore, RateLimitStore, RateLimits},
-    Auth, AuthConfig, AuthConfigBuilder, Credentials, Email, Error, OAuth, SignInDecision, Token,
-    Trigger, User,
+    Auth, AuthConfig, AuthConfigBuilder, Credentials, Email, Error, OAuth, SignInDecision, Trigger,
+    User,
 };
 use subtle::ConstantTimeEq;
 
@@ -109,7 +109,7 @@ pub fn configure(base: AuthConfigBuilder) -> AuthConfigBuilder {
             Ok(SignInDecision::Allow)
         })
         .on_jwt(|ctx| async move {
-            let mut token: Token = ctx.token;
+            let mut token = ctx.token;
             match ctx.trigger {
                 Some(Trigger::SignIn | Trigger::SignUp) => {
                     if let Some(user) = &ctx.user {

@@ -12,7 +12,7 @@ use super::{
 use crate::{
     cookies::{clear_session_cookies, session_cookies, CookieAttrs, RequestCookies},
     state::State,
-    Error, JwtContext, SessionContext, SessionEvent, Token, Trigger,
+    Error, JwtContext, SessionContext, SessionEvent, SharedToken, Token, Trigger,
 };
 
 /// Reads a JWT session: decode (through the cache), `jwt`, maybe re-issue, `session`.
@@ -57,7 +57,7 @@ pub(crate) async fn read(
     // The default `jwt` returns the token unchanged: skip it (and the clone).
     let token = if config.callbacks.custom_jwt() {
         let ctx = JwtContext {
-            token: (*decoded).clone(),
+            token: SharedToken::from(Arc::clone(&decoded)),
             user: None,
             account: None,
             profile: None,
@@ -66,8 +66,9 @@ pub(crate) async fn read(
             session: data.clone(),
         };
         match config.callbacks.jwt(ctx).await {
-            Ok(Some(t)) if t == *decoded => Arc::clone(&decoded),
-            Ok(Some(t)) => Arc::new(t),
+            // Unchanged (never written to, or written back to the same claims).
+            Ok(Some(t)) if t.is(&decoded) || *t == *decoded => Arc::clone(&decoded),
+            Ok(Some(t)) => t.into_arc(),
             Ok(None) => {
                 tracing::debug!("jwt callback ended the session");
                 return cleared();
@@ -120,7 +121,7 @@ pub(crate) async fn read(
     if config.callbacks.custom_session() {
         let ctx = SessionContext {
             session,
-            token: Some((*token).clone()),
+            token: Some(SharedToken::from(Arc::clone(&token))),
             user: None,
             trigger,
             new_session: data,

@@ -5,16 +5,19 @@
 //! - `jws.rs`: signed tokens, opt-in ([`JwsKey`]).
 //! - `jose.rs`: what they share (claim rules, header, HKDF).
 //! - `cache.rs`: verified tokens cached by cookie value.
+//! - `shared.rs`: [`SharedToken`], the copy-on-write token the callbacks receive.
 
 pub(crate) mod cache;
 mod codec;
 mod jose;
 mod jwe;
 mod jws;
+mod shared;
 
 pub use codec::{TokenCodec, TokenFormat};
 pub use jose::CLOCK_TOLERANCE_SECS;
 pub use jws::JwsKey;
+pub use shared::SharedToken;
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use super::{client, oidc::OidcCache, OAuth, TokenSet};
 use crate::{
     adapter::{Adapter, AdapterAccount},
-    Account, Error, ErrorCode, Token,
+    Account, Error, ErrorCode, SharedToken, Token,
 };
 
 /// How long the outcome of a refresh answers for its (old) refresh token: requests that
@@ -186,7 +186,7 @@ impl TokenRefresher {
     /// provider rotates it) `refresh_token`, removing any `error`. A failed refresh sets
     /// `error` to [`REFRESH_TOKEN_ERROR`] and keeps the rest. Returns whether the token
     /// changed. A token without `expires_at` or `refresh_token` is left alone.
-    pub async fn refresh_if_expired(&self, token: &mut Token) -> Result<bool, Error> {
+    pub async fn refresh_if_expired(&self, token: &mut SharedToken) -> Result<bool, Error> {
         // Another provider's refresh token never goes to this provider.
         if token.get::<String>("provider").as_deref() != Some(self.inner.provider.id.as_str()) {
             return Ok(false);
