@@ -8,6 +8,9 @@
 #   scripts/callgrind.sh [jwt|database]      (needs valgrind, curl, python3)
 #   BIG_NAME=3000 scripts/callgrind.sh jwt   (alice's name set to 3,000 characters first:
 #                                             a ~4.7 kB session cookie)
+#   ROWS='axum demo' scripts/callgrind.sh jwt  (only the rows whose name matches the regex)
+#   KEEP=/tmp/cg scripts/callgrind.sh jwt      (keep the callgrind files of the 1,200-request
+#                                             runs there, for callgrind_annotate --inclusive=yes)
 #
 # Servers: the axum and actix demos (their DESIGN §6 callbacks) and a bare handler per
 # framework that builds and serializes the same session JSON (examples bare_axum and
@@ -68,6 +71,9 @@ measure() { # binary, path, cookie header, count -> Ir
   client "$2" "$3" "$4"
   kill -INT $vg; wait $vg || true
   awk '/^(summary|totals):/ {print $2; exit}' "$out"
+  if [ -n "${KEEP:-}" ] && [ "$4" = 1200 ]; then
+    mkdir -p "$KEEP"; cp "$out" "$KEEP/$(echo "$row_name" | tr ' /' '_-').out"
+  fi
 }
 
 per_request() { # binary, path, cookie header
@@ -78,7 +84,11 @@ per_request() { # binary, path, cookie header
 }
 
 printf "%-28s %12s\n" "request ($strategy sessions)" "instr/req"
-row() { printf "%-28s %12s\n" "$1" "$(per_request "$2" "$3" "$4")"; }
+row() {
+  [[ "$1" =~ ${ROWS:-.} ]] || return 0
+  row_name=$1
+  printf "%-28s %12s\n" "$1" "$(per_request "$2" "$3" "$4")"
+}
 row "bare axum /api/me"          target/release/examples/bare_axum  /api/me "$cookies"
 row "axum demo /api/me"          target/release/demo                /api/me "$cookies"
 row "axum demo /auth/session"    target/release/demo                /auth/session "$cookies"

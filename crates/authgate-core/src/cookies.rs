@@ -65,8 +65,9 @@ impl CookieNames {
 /// app route reads only the session cookie, whatever else the browser sends.
 #[derive(Debug, Default)]
 pub(crate) struct RequestCookies<'a> {
-    /// Names and raw values (trimmed, quotes removed).
-    pairs: Vec<(&'a str, &'a [u8])>,
+    /// Names and raw values (trimmed, quotes removed), as bytes: names are compared
+    /// with authgate's own (UTF-8) names, so one that is not UTF-8 never matches.
+    pairs: Vec<(&'a [u8], &'a [u8])>,
 }
 
 impl<'a> RequestCookies<'a> {
@@ -76,10 +77,12 @@ impl<'a> RequestCookies<'a> {
     }
 
     /// Splits `Cookie` header values pair by pair, as bytes: a pair whose name is not
-    /// UTF-8 is skipped, the others are kept (browsers send raw UTF-8 set by
-    /// `document.cookie`); a value that does not decode to UTF-8 is skipped when read.
+    /// UTF-8 never matches a name authgate reads, the others are kept (browsers send raw
+    /// UTF-8 set by `document.cookie`); a value that does not decode to UTF-8 is skipped
+    /// when read.
     pub(crate) fn from_values(values: impl Iterator<Item = &'a HeaderValue>) -> Self {
-        let mut pairs = Vec::new();
+        // A browser usually holds the session, CSRF and callback-url cookies, and more.
+        let mut pairs = Vec::with_capacity(8);
         for value in values {
             // memchr: a long session cookie is scanned a word at a time, not per byte.
             let bytes = value.as_bytes();
@@ -98,13 +101,24 @@ impl<'a> RequestCookies<'a> {
     fn values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = Cow<'a, str>> + 's {
         self.pairs
             .iter()
-            .filter(move |(n, _)| *n == name)
+            .filter(move |(n, _)| *n == name.as_bytes())
             .filter_map(|(_, raw)| decode_value(raw))
     }
 
     /// The first cookie of that name (whose value decodes).
     pub(crate) fn get(&self, name: &str) -> Option<Cow<'a, str>> {
         self.values(name).next()
+    }
+
+    /// The raw value of the first non-empty cookie of that name, when it needs no
+    /// decoding (no `%`): what [`RequestCookies::session_token`] would return for an
+    /// unchunked cookie, if it is UTF-8. Lets a cache hit skip the UTF-8 check.
+    pub(crate) fn first_plain(&self, name: &str) -> Option<&'a [u8]> {
+        let (_, raw) = self
+            .pairs
+            .iter()
+            .find(|(n, raw)| *n == name.as_bytes() && !raw.is_empty())?;
+        memchr::memchr(b'%', raw).is_none().then_some(*raw)
     }
 
     /// The session token, whole or reassembled from the contiguous chunks `<name>.0`,
@@ -134,7 +148,7 @@ impl<'a> RequestCookies<'a> {
         // Index 0: the whole cookie; i + 1: chunk i.
         let mut seen: Vec<Option<&'a str>> = vec![None; max_chunks + 2];
         for (n, raw) in &self.pairs {
-            let slot = if *n == name {
+            let slot = if *n == name.as_bytes() {
                 Some(0)
             } else {
                 chunk_index(n, name)
@@ -144,9 +158,10 @@ impl<'a> RequestCookies<'a> {
             let Some(slot) = slot.and_then(|i| seen.get_mut(i)) else {
                 continue;
             };
-            // Only cookies of these names are decoded (to skip the undecodable ones).
+            // Only cookies of these names are decoded (to skip the undecodable ones);
+            // such a name is `name` or `name.<digits>`, so UTF-8.
             if slot.is_none() && decode_value(raw).is_some() {
-                *slot = Some(n);
+                *slot = std::str::from_utf8(n).ok();
             }
         }
         seen.into_iter().flatten().collect()
@@ -154,10 +169,10 @@ impl<'a> RequestCookies<'a> {
 }
 
 /// One `name=value` pair of a `Cookie` header: trimmed, quotes removed; `None` when
-/// malformed or the name is not UTF-8.
-fn split_pair(pair: &[u8]) -> Option<(&str, &[u8])> {
+/// malformed (no `=`, empty name).
+fn split_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
     let eq = memchr::memchr(b'=', pair)?;
-    let name = std::str::from_utf8(pair[..eq].trim_ascii()).ok()?;
+    let name = pair[..eq].trim_ascii();
     if name.is_empty() {
         return None;
     }
@@ -181,15 +196,15 @@ fn decode_value(raw: &[u8]) -> Option<Cow<'_, str>> {
 
 /// `Some(i)` when `cookie` is `<name>.<i>`, with `i` written canonically (`.1`, not
 /// `.01` or `.+1`).
-fn chunk_index(cookie: &str, name: &str) -> Option<usize> {
-    let digits = cookie.strip_prefix(name)?.strip_prefix('.')?;
+fn chunk_index(cookie: &[u8], name: &str) -> Option<usize> {
+    let digits = cookie.strip_prefix(name.as_bytes())?.strip_prefix(b".")?;
     let canonical = !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0'));
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits == b"0" || !digits.starts_with(b"0"));
     if !canonical {
         return None;
     }
-    digits.parse().ok()
+    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 /// Whether a `Set-Cookie` value sets or clears the session cookie `name` or one of its

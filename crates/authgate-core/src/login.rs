@@ -63,7 +63,7 @@ async fn current_user_id(ctx: &RouteCtx<'_>) -> Result<Option<String>, Error> {
             let codec = state.config.token_codec(secure);
             Ok(state
                 .tokens
-                .decode(codec, secure, &value)
+                .decode(codec, secure, &value, crate::time_now())
                 .ok()
                 .and_then(|t| t.sub.clone()))
         }

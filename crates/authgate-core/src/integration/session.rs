@@ -12,7 +12,11 @@ use crate::{
 /// Whether a request is served over https (`None` when its origin is unknown, which
 /// means it has no session).
 pub fn is_secure(auth: &Auth, headers: &HeaderMap, uri: &Uri) -> Option<bool> {
-    auth.state().origin(headers, uri).map(|o| o.secure)
+    // With a canonical URL, its scheme (no copy of the origin on every app request).
+    match &auth.state().config.canonical {
+        Some(canonical) => Some(canonical.secure),
+        None => auth.state().origin(headers, uri).map(|o| o.secure),
+    }
 }
 
 /// The session of an app request, from its `Cookie` header values and the scheme.

@@ -49,21 +49,22 @@ pub(super) async fn sign_out(mut ctx: RouteCtx<'_>) -> Response<Bytes> {
     };
     // The JWT is decoded only for the `sign_out` event.
     if let Some(events) = &state.config.events {
-        let token = match state.config.strategy {
-            SessionStrategy::Jwt => {
-                let codec = state.config.token_codec(secure);
-                ctx.cookies
+        let token =
+            match state.config.strategy {
+                SessionStrategy::Jwt => {
+                    let codec = state.config.token_codec(secure);
+                    ctx.cookies
                     .session_token(&ctx.names.session_token, state.config.max_session_chunks)
-                    .and_then(|v| match state.tokens.decode(codec, secure, &v) {
+                    .and_then(|v| match state.tokens.decode(codec, secure, &v, crate::time_now()) {
                         Ok(t) => Some((*t).clone()),
                         Err(err) => {
                             tracing::debug!(error = %err, "sign-out with an undecodable token");
                             None
                         }
                     })
-            }
-            SessionStrategy::Database => None,
-        };
+                }
+                SessionStrategy::Database => None,
+            };
         if let Err(err) = events.sign_out(SignOutEvent { token, session }).await {
             tracing::error!(error = %err, "sign_out event failed");
         }

@@ -24,8 +24,22 @@ pub(crate) async fn read(
 ) -> SessionOutcome {
     let config = &state.config;
     let names = config.cookie_names(secure);
-    let Some(value) = cookies.session_token(&names.session_token, config.max_session_chunks) else {
-        return SessionOutcome::default();
+    let now = crate::time_now();
+    // A verified token is usually in the cache: look the raw cookie up first.
+    let cached = cookies
+        .first_plain(&names.session_token)
+        .and_then(|raw| Some((raw.len(), state.tokens.lookup(secure, raw, now)?)));
+    let (value_len, decoded) = match cached {
+        Some(hit) => hit,
+        None => {
+            let Some(value) =
+                cookies.session_token(&names.session_token, config.max_session_chunks)
+            else {
+                return SessionOutcome::default();
+            };
+            let codec = config.token_codec(secure);
+            (value.len(), state.tokens.decode(codec, secure, &value, now))
+        }
     };
     let existing = || cookies.session_cookie_names(&names.session_token, config.max_session_chunks);
     let attrs = CookieAttrs { secure };
@@ -40,10 +54,7 @@ pub(crate) async fn read(
             ..cleared()
         }
     };
-    let decoded = match state
-        .tokens
-        .decode(config.token_codec(secure), secure, &value)
-    {
+    let decoded = match decoded {
         Ok(t) => t,
         Err(err) => {
             tracing::debug!(error = %err, "JWTSessionError: token rejected; session cookies cleared");
@@ -78,7 +89,6 @@ pub(crate) async fn read(
     } else {
         Arc::clone(&decoded)
     };
-    let now = crate::time_now();
     let reissue = match mode {
         ReadMode::Route(_) => true,
         ReadMode::App => {
@@ -92,8 +102,7 @@ pub(crate) async fn read(
     let is_update = matches!(mode, ReadMode::Route(Some(_)));
     // A token from elsewhere over the issue cap that `jwt` left as it is: read, never
     // re-issued (it could not be), so no encryption or warning on every request.
-    let reissue =
-        reissue && !(Arc::ptr_eq(&token, &decoded) && value.len() > config.max_token_bytes);
+    let reissue = reissue && !(Arc::ptr_eq(&token, &decoded) && value_len > config.max_token_bytes);
     let (set_cookies, token) = if reissue {
         match issue(state, Arc::unwrap_or_clone(token), secure, &existing()) {
             Ok((cookies, issued)) => (cookies, Arc::new(issued)),

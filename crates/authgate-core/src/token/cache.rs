@@ -2,9 +2,12 @@
 //! the decryption. Bounded by bytes, not entries: every `GET /session` mints a new
 //! token, and a session can be large.
 
-use std::sync::Arc;
+use std::{
+    hash::{Hash, Hasher},
+    sync::Arc,
+};
 
-use quick_cache::{sync::Cache, DefaultHashBuilder, OptionsBuilder, Weighter};
+use quick_cache::{sync::Cache, DefaultHashBuilder, Equivalent, OptionsBuilder, Weighter};
 
 use super::{jose::CLOCK_TOLERANCE_SECS, Token, TokenCodec};
 use crate::Error;
@@ -18,13 +21,50 @@ struct TokenBytes;
 /// The fixed cost of an entry (`Arc`, `Token` fields, the cache's own slot).
 const ENTRY_OVERHEAD: u64 = 256;
 
-impl Weighter<String, Arc<Token>> for TokenBytes {
-    fn weight(&self, key: &String, _val: &Arc<Token>) -> u64 {
-        2 * key.len() as u64 + ENTRY_OVERHEAD
+impl Weighter<TokenKey, Arc<Token>> for TokenBytes {
+    fn weight(&self, key: &TokenKey, _val: &Arc<Token>) -> u64 {
+        2 * key.0.len() as u64 + ENTRY_OVERHEAD
     }
 }
 
-type Inner = Cache<String, Arc<Token>, TokenBytes>;
+/// How many bytes from the end of a cookie value are hashed.
+const HASHED_TAIL: usize = 64;
+
+/// A cached cookie value. Keys are compared whole, but only their length and last
+/// [`HASHED_TAIL`] bytes are hashed: every token format ends with its authentication tag
+/// or signature (for the default JWE, 43 characters of HMAC output), which already
+/// tells tokens apart, so a lookup does not hash the whole (~700-byte) value. Only
+/// verified tokens are inserted, and one cannot forge tags to pile entries into a bucket.
+#[derive(Debug, PartialEq, Eq)]
+struct TokenKey(Box<[u8]>);
+
+/// A cookie value looked up without copying it into a [`TokenKey`].
+struct TokenKeyRef<'a>(&'a [u8]);
+
+fn hash_tail<H: Hasher>(value: &[u8], state: &mut H) {
+    state.write_usize(value.len());
+    state.write(&value[value.len().saturating_sub(HASHED_TAIL)..]);
+}
+
+impl Hash for TokenKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_tail(&self.0, state);
+    }
+}
+
+impl Hash for TokenKeyRef<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_tail(self.0, state);
+    }
+}
+
+impl Equivalent<TokenKey> for TokenKeyRef<'_> {
+    fn equivalent(&self, key: &TokenKey) -> bool {
+        *self.0 == *key.0
+    }
+}
+
+type Inner = Cache<TokenKey, Arc<Token>, TokenBytes>;
 
 /// At most this many shards (quick_cache would use 4 per core).
 const MAX_SHARDS: u64 = 64;
@@ -81,25 +121,36 @@ impl TokenCache {
             .map_or(0, |c| c[0].weight() + c[1].weight())
     }
 
-    /// Decodes a cookie value with `codec`, through the cache.
+    /// The cached token for a cookie value, if there is one: `Some(Err(TokenExpired))`
+    /// when its `exp` has passed at `now` (the entry is then dropped).
+    pub(crate) fn lookup(
+        &self,
+        secure: bool,
+        value: &[u8],
+        now: i64,
+    ) -> Option<Result<Arc<Token>, Error>> {
+        let cache = self.cache(secure)?;
+        let key = TokenKeyRef(value);
+        let hit = cache.get(&key)?;
+        Some(match hit.exp {
+            Some(exp) if exp <= now - CLOCK_TOLERANCE_SECS => {
+                cache.remove(&key);
+                Err(Error::TokenExpired)
+            }
+            _ => Ok(hit),
+        })
+    }
+
+    /// Decodes a cookie value with `codec`, through the cache (`exp` checked at `now`).
     pub(crate) fn decode(
         &self,
         codec: &TokenCodec,
         secure: bool,
         value: &str,
+        now: i64,
     ) -> Result<Arc<Token>, Error> {
-        let cache = self.cache(secure);
-        if let Some(hit) = cache.and_then(|c| c.get(value)) {
-            let now = crate::time_now();
-            return match hit.exp {
-                Some(exp) if exp <= now - CLOCK_TOLERANCE_SECS => {
-                    if let Some(c) = cache {
-                        c.remove(value);
-                    }
-                    Err(Error::TokenExpired)
-                }
-                _ => Ok(hit),
-            };
+        if let Some(hit) = self.lookup(secure, value.as_bytes(), now) {
+            return hit;
         }
         let claims = codec.decode(value)?;
         let token = Arc::new(Token::from_claims(claims)?);
@@ -114,7 +165,7 @@ impl TokenCache {
             return;
         }
         if let Some(c) = self.cache(secure) {
-            c.insert(value, token);
+            c.insert(TokenKey(value.into_bytes().into_boxed_slice()), token);
         }
     }
 }
@@ -132,8 +183,9 @@ mod tests {
         let budget = 1024 * 1024;
         let cache = TokenCache::new(10_000, budget, 16 * 1024);
         for i in 0..2_000 {
-            // 14 kB values: 2,000 of them would be ~56 MB.
-            let value = format!("{i:06}{}", "x".repeat(14_000));
+            // 14 kB values: 2,000 of them would be ~56 MB. They differ at the end, as
+            // tokens do (their tags), since only the tail is hashed.
+            let value = format!("{}{i:06}", "x".repeat(14_000));
             cache.insert(false, value, token());
         }
         assert!(
@@ -155,6 +207,53 @@ mod tests {
         assert_eq!(cache.weight(), 0);
         cache.insert(true, "y".repeat(1000), token());
         assert_eq!(cache.weight(), 2 * 1000 + ENTRY_OVERHEAD);
+    }
+
+    #[test]
+    fn keys_with_the_same_tail_are_told_apart() {
+        let cache = TokenCache::new(100, 1024 * 1024, 1000);
+        let tail = "t".repeat(HASHED_TAIL);
+        let (a, b) = (format!("a{tail}"), format!("b{tail}"));
+        let named = |name: &str| {
+            Arc::new(Token {
+                name: Some(name.into()),
+                ..Token::default()
+            })
+        };
+        cache.insert(false, a.clone(), named("a"));
+        assert!(cache.lookup(false, b.as_bytes(), 0).is_none());
+        cache.insert(false, b.clone(), named("b"));
+        let got = |v: &str| {
+            cache
+                .lookup(false, v.as_bytes(), 0)
+                .unwrap()
+                .unwrap()
+                .name
+                .clone()
+        };
+        assert_eq!(got(&a).as_deref(), Some("a"));
+        assert_eq!(got(&b).as_deref(), Some("b"));
+        assert!(cache.lookup(true, a.as_bytes(), 0).is_none(), "per scheme");
+    }
+
+    #[test]
+    fn an_expired_hit_is_dropped() {
+        let cache = TokenCache::new(100, 1024 * 1024, 1000);
+        let token = Arc::new(Token {
+            exp: Some(1_000),
+            ..Token::default()
+        });
+        cache.insert(false, "v".into(), token);
+        assert!(
+            cache.lookup(false, b"v", 1_000).unwrap().is_ok(),
+            "within the tolerance"
+        );
+        let late = 1_000 + CLOCK_TOLERANCE_SECS;
+        assert!(matches!(
+            cache.lookup(false, b"v", late),
+            Some(Err(Error::TokenExpired))
+        ));
+        assert!(cache.lookup(false, b"v", 0).is_none(), "dropped");
     }
 
     #[test]
