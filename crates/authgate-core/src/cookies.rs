@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use cookie::{Cookie, SameSite};
 use http::{HeaderMap, HeaderValue};
-use percent_encoding::{percent_decode, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use time::OffsetDateTime;
 
 /// JavaScript's `encodeURIComponent` set: what Auth.js escapes in cookie values.
@@ -19,6 +19,11 @@ const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'\'')
     .remove(b'(')
     .remove(b')');
+
+/// Whether `encodeURIComponent` (and [`URI_COMPONENT`]) keeps this byte as it is.
+fn kept_in_cookie_values(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b)
+}
 
 /// The longest session cookie value before it is split in chunks (Auth.js v5:
 /// 4096 bytes less 160 for the name and attributes).
@@ -187,11 +192,47 @@ fn split_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
 /// A cookie value, percent-decoded; `None` when it is not UTF-8.
 fn decode_value(raw: &[u8]) -> Option<Cow<'_, str>> {
     // Session tokens are base64url: no `%` to decode.
-    if memchr::memchr(b'%', raw).is_some() {
-        percent_decode(raw).decode_utf8().ok()
-    } else {
-        std::str::from_utf8(raw).ok().map(Cow::Borrowed)
+    match memchr::memchr(b'%', raw) {
+        Some(first) => String::from_utf8(percent_decode_from(raw, first))
+            .ok()
+            .map(Cow::Owned),
+        None => std::str::from_utf8(raw).ok().map(Cow::Borrowed),
     }
+}
+
+/// Percent-decodes `raw`, whose first `%` is at `first`, as `decodeURIComponent` would
+/// but leniently (the `percent-encoding` crate's rule): `%` and two hex digits become
+/// that byte, any other `%` stays. Copies the runs between escapes whole (the CSRF and
+/// callback-url cookies are read on every auth request).
+pub(crate) fn percent_decode_from(raw: &[u8], first: usize) -> Vec<u8> {
+    fn hex(b: u8) -> Option<u8> {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut rest = raw;
+    let mut at = Some(first);
+    while let Some(i) = at {
+        out.extend_from_slice(&rest[..i]);
+        let escaped = match rest.get(i + 1..i + 3) {
+            Some(&[hi, lo]) => hex(hi).zip(hex(lo)).map(|(hi, lo)| hi << 4 | lo),
+            _ => None,
+        };
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                rest = &rest[i + 3..];
+            }
+            None => {
+                out.push(b'%');
+                rest = &rest[i + 1..];
+            }
+        }
+        at = memchr::memchr(b'%', rest);
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 /// `Some(i)` when `cookie` is `<name>.<i>`, with `i` written canonically (`.1`, not
@@ -265,17 +306,33 @@ pub(crate) fn set_cookie_with(
     expires: Option<OffsetDateTime>,
     cross_site: bool,
 ) -> HeaderValue {
-    let encoded = utf8_percent_encode(value, URI_COMPONENT).to_string();
-    let mut cookie = Cookie::build((name, encoded))
-        .http_only(true)
-        .same_site(attrs.same_site(cross_site))
-        .path("/")
-        .secure(attrs.secure)
-        .build();
-    if let Some(at) = expires {
-        cookie.set_expires(at);
+    // Written as the `cookie` crate writes it (a test compares the two), directly: this
+    // runs for the session cookie on every `GET /session`, where formatting through
+    // `Cookie` and percent-encoding a ~700-byte value byte by byte cost more than the
+    // rest of the answer.
+    let mut out = String::with_capacity(name.len() + value.len() + 96);
+    out.push_str(name);
+    out.push('=');
+    if value.bytes().all(kept_in_cookie_values) {
+        out.push_str(value);
+    } else {
+        out.extend(utf8_percent_encode(value, URI_COMPONENT));
     }
-    header(&cookie)
+    out.push_str("; HttpOnly; SameSite=");
+    out.push_str(match attrs.same_site(cross_site) {
+        SameSite::Strict => "Strict",
+        SameSite::Lax => "Lax",
+        SameSite::None => "None",
+    });
+    if attrs.secure {
+        out.push_str("; Secure");
+    }
+    out.push_str("; Path=/");
+    if let Some(at) = expires {
+        out.push_str("; Expires=");
+        crate::date::push_http_date(&mut out, at.unix_timestamp());
+    }
+    header_value(out)
 }
 
 /// A `Set-Cookie` value that deletes `name` (empty value, `Max-Age=0`).
@@ -296,9 +353,13 @@ pub(crate) fn clear_cookie_with(name: &str, attrs: CookieAttrs, cross_site: bool
 }
 
 fn header(cookie: &Cookie<'_>) -> HeaderValue {
+    header_value(cookie.to_string())
+}
+
+fn header_value(text: String) -> HeaderValue {
     // Names are ours and values are percent-encoded, so the header is always visible
     // ASCII; an impossible failure degrades to an empty (ignored) header.
-    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+    HeaderValue::try_from(text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// `Set-Cookie` headers that store `value` as the session token, split in chunks when
@@ -368,6 +429,43 @@ mod tests {
         let c = RequestCookies::parse(&h);
         assert_eq!(c.session_cookie_names("s", 8), ["s.0"]);
         assert_eq!(c.session_token("s", 8).as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn kept_bytes_are_the_ones_uri_component_keeps() {
+        for b in 0..=127u8 {
+            let one = char::from(b).to_string();
+            let encoded = utf8_percent_encode(&one, URI_COMPONENT).to_string();
+            assert_eq!(kept_in_cookie_values(b), encoded == one, "{b}");
+        }
+        assert!((128..=255).all(|b| !kept_in_cookie_values(b)));
+    }
+
+    #[test]
+    fn set_cookie_is_written_as_the_cookie_crate_writes_it() {
+        let at = OffsetDateTime::from_unix_timestamp(1_795_373_425).unwrap();
+        for (value, secure, cross_site) in [
+            ("eyJhbGciOi.J9..x-y_z", false, false),
+            ("a b|c%d/é", true, false),
+            ("v", true, true),
+            ("", false, true),
+        ] {
+            let attrs = CookieAttrs { secure };
+            let mut cookie = Cookie::build((
+                "authjs.session-token",
+                utf8_percent_encode(value, URI_COMPONENT).to_string(),
+            ))
+            .http_only(true)
+            .same_site(attrs.same_site(cross_site))
+            .path("/")
+            .secure(secure)
+            .build();
+            cookie.set_expires(at);
+            let ours = set_cookie_with("authjs.session-token", value, attrs, Some(at), cross_site);
+            assert_eq!(ours.to_str().unwrap(), cookie.to_string());
+            let ours = set_cookie_with("authjs.session-token", value, attrs, None, cross_site);
+            assert!(!ours.to_str().unwrap().contains("Expires"));
+        }
     }
 
     #[test]

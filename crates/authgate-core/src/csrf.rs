@@ -36,16 +36,26 @@ impl CsrfGuard {
         }
     }
 
-    fn hash(&self, token: &str) -> String {
+    /// `hex(SHA-256(token ‖ secret))`, as ASCII bytes (no `String`: this runs on every
+    /// auth request).
+    fn hash(&self, token: &str) -> [u8; 64] {
         let mut h = Sha256::new();
         h.update(token.as_bytes());
         h.update(&self.secret);
-        hex::encode(h.finalize())
+        let mut hex = [0u8; 64];
+        // 32 bytes always fill 64 hex digits.
+        let _ = hex::encode_to_slice(h.finalize(), &mut hex);
+        hex
     }
 
     /// The cookie value for a token.
     pub(crate) fn cookie_value(&self, token: &str) -> String {
-        format!("{token}|{}", self.hash(token))
+        let hash = self.hash(token);
+        let mut value = String::with_capacity(token.len() + 1 + hash.len());
+        value.push_str(token);
+        value.push('|');
+        value.extend(hash.iter().map(|&b| char::from(b)));
+        value
     }
 
     /// Reads the cookie (reusing its token when its hash verifies) and, for a POST,
@@ -59,7 +69,7 @@ impl CsrfGuard {
         let valid = cookie.and_then(|c| {
             let (token, hash) = c.split_once('|')?;
             let expected = self.hash(token);
-            bool::from(expected.as_bytes().ct_eq(hash.as_bytes())).then_some(token)
+            bool::from(expected.as_slice().ct_eq(hash.as_bytes())).then_some(token)
         });
         match valid {
             Some(token) => CsrfState {

@@ -49,6 +49,7 @@ mod config;
 mod context;
 mod cookies;
 mod csrf;
+mod date;
 pub mod email;
 mod error;
 mod error_code;

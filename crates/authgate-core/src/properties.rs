@@ -8,7 +8,7 @@ use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::{cookies::RequestCookies, default_redirect, TokenCodec, TokenFormat};
+use crate::{cookies::RequestCookies, default_redirect, Token, TokenCodec, TokenFormat};
 
 const SECRET: &str = "property-test-secret-0123456789abcdef";
 
@@ -56,6 +56,33 @@ proptest! {
         let token = codec.encode(&claims).expect("encode");
         let back = codec.decode(&token).expect("decode");
         prop_assert_eq!(back, claims);
+    }
+
+    /// Reading straight into a `Token` agrees with reading the claims and converting
+    /// them (both accept or both refuse, with the same token), and a `Token` written
+    /// straight to JSON reads back as itself.
+    #[test]
+    fn tokens_read_and_write_as_their_claims_do(
+        mut claims in claims(),
+        standard in prop::collection::btree_map(
+            prop::sample::select(vec!["sub", "name", "email", "picture", "jti"]),
+            prop_oneof![any::<String>().prop_map(Value::String), Just(Value::Null), any::<i64>().prop_map(Value::from)],
+            0..5,
+        ),
+    ) {
+        claims.insert("exp".into(), Value::from(crate::time_now() + 3600));
+        for (k, v) in standard {
+            claims.insert(k.to_owned(), v);
+        }
+        let codec = codec();
+        let cookie = codec.encode(&claims).expect("encode");
+        let via_map = codec.decode(&cookie).and_then(Token::from_claims);
+        let direct = codec.decode_token(&cookie);
+        prop_assert_eq!(via_map.as_ref().ok(), direct.as_ref().ok());
+        if let Ok(token) = direct {
+            let again = codec.decode_token(&codec.encode_token(&token).expect("encode")).expect("decode");
+            prop_assert_eq!(again, token);
+        }
     }
 
     #[test]
@@ -118,5 +145,35 @@ proptest! {
         let base_url = url::Url::parse(base).expect("base");
         prop_assert_eq!(parsed.origin(), base_url.origin(), "{:?} -> {:?}", url, out);
         prop_assert!(!out.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\'), "{:?}", out);
+    }
+
+    /// The parse-free path of `default_redirect` answers exactly as the full one.
+    #[test]
+    fn the_plain_redirect_path_agrees_with_the_full_one(
+        base in prop::sample::select(vec![
+            "http://localhost:3000", "https://app.example", "http://[::1]:8080", "http://a",
+            "http://localhost:3000/", "https://App.example", "http://a@b", "ftp://a",
+        ]),
+        prefix in prop::sample::select(vec![
+            "", "/", "//", "/\\", "http://localhost:3000", "https://app.example", "http://a",
+            "http://localhost:30001", "http://localhost:3000@", "http://[::1]:8080", "?", "#",
+        ]),
+        rest in "[ -~]{0,40}",
+    ) {
+        let url = format!("{prefix}{rest}");
+        if let Some(fast) = crate::redirect::plain_same_origin_target(&url, base) {
+            prop_assert_eq!(Some(fast), crate::redirect::same_origin_target(&url, base), "{:?} on {:?}", url, base);
+        }
+    }
+
+    /// Cookie values are percent-decoded as the `percent-encoding` crate decodes them.
+    #[test]
+    fn cookie_percent_decoding_agrees_with_percent_encoding(
+        raw in prop::collection::vec(prop::sample::select(b"%%%0123456789abcdefABCDEFgG-_.\xff".to_vec()), 0..80),
+    ) {
+        if let Some(first) = raw.iter().position(|&b| b == b'%') {
+            let expected: Vec<u8> = percent_encoding::percent_decode(&raw).collect();
+            prop_assert_eq!(crate::cookies::percent_decode_from(&raw, first), expected);
+        }
     }
 }

@@ -28,11 +28,41 @@ pub(crate) fn callback_url_fits(url: &str) -> bool {
 /// assert_eq!(default_redirect("javascript:alert(1)", base), base);
 /// ```
 pub fn default_redirect(url: &str, base_url: &str) -> String {
-    same_origin_target(url, base_url).unwrap_or_else(|| base_url.to_owned())
+    plain_same_origin_target(url, base_url)
+        .or_else(|| same_origin_target(url, base_url))
+        .unwrap_or_else(|| base_url.to_owned())
+}
+
+/// The common cases without parsing a URL (this runs on every auth request, for the
+/// callback-url cookie): `base_url` a plain origin as authgate writes it (`http(s)://`,
+/// then a lowercase host and port), and `url` printable ASCII without `\` or `%`,
+/// either a path (`/x`, not `//x`) or `base_url` itself followed by nothing or a path.
+/// Such a `url` cannot leave the origin; [`same_origin_target`] gives the same answer
+/// for it, and decides every other case.
+pub(crate) fn plain_same_origin_target(url: &str, base_url: &str) -> Option<String> {
+    let host = base_url
+        .strip_prefix("https://")
+        .or_else(|| base_url.strip_prefix("http://"))?;
+    let plain_origin = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.:[]".contains(&b));
+    let plain = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'\\' && b != b'%')
+    };
+    if !plain_origin || !plain(url) {
+        return None;
+    }
+    if url.starts_with('/') && !url.starts_with("//") {
+        return Some(format!("{base_url}{url}"));
+    }
+    let rest = url.strip_prefix(base_url)?;
+    (rest.is_empty() || rest.starts_with('/')).then(|| url.to_owned())
 }
 
 /// `Some(target)` when `url` is a safe same-origin target for `base_url`.
-fn same_origin_target(url: &str, base_url: &str) -> Option<String> {
+pub(crate) fn same_origin_target(url: &str, base_url: &str) -> Option<String> {
     let decoded = percent_decode_str(url).decode_utf8_lossy();
     if [url, decoded.as_ref()]
         .iter()

@@ -171,7 +171,7 @@ pub(crate) fn encode(
     token.iat = Some(now);
     token.exp = Some(now.saturating_add(max_age));
     token.jti = Some(uuid::Uuid::new_v4().to_string());
-    let jwe = config.token_codec(secure).encode(&token.to_claims()?)?;
+    let jwe = config.token_codec(secure).encode_token(&token)?;
     Ok((jwe, token))
 }
 

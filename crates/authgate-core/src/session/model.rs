@@ -120,44 +120,7 @@ impl Session {
     }
 }
 
-/// `expires` as JavaScript's `Date.toISOString()` writes it (`2026-12-24T10:00:00.000Z`).
-/// This runs on every session read: the date comes from the day count by integer
-/// arithmetic (the civil-from-days conversion: 400-year eras of 146,097 days, years
-/// starting in March so the leap day comes last), written digit by digit. Times outside
-/// years 0000-9999 are written as the epoch.
-pub(crate) fn iso(unix: i64) -> String {
-    /// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
-    const RANGE: std::ops::RangeInclusive<i64> = -62_167_219_200..=253_402_300_799;
-    let unix = if RANGE.contains(&unix) { unix } else { 0 };
-    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    // Days since 0000-03-01, then the era, the day of the era and the year of the era.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let mut out = *b"0000-00-00T00:00:00.000Z";
-    for (at, value, width) in [
-        (0, year, 4),
-        (5, month, 2),
-        (8, day, 2),
-        (11, secs / 3_600, 2),
-        (14, secs / 60 % 60, 2),
-        (17, secs % 60, 2),
-    ] {
-        let mut value = value;
-        for place in (at..at + width).rev() {
-            // `value` is in 0..=9999 here: the digit fits a `u8`.
-            out[place] = b'0' + u8::try_from(value % 10).unwrap_or(0);
-            value /= 10;
-        }
-    }
-    String::from_utf8(out.to_vec()).unwrap_or_default()
-}
+pub(crate) use crate::date::iso;
 
 /// The default session: `{user: {name, email, image}, expires}` (no id, as Auth.js).
 pub(crate) fn default_session(
@@ -175,55 +138,5 @@ pub(crate) fn default_session(
         }),
         expires: iso(expires),
         ..Session::default()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn iso_matches_to_iso_string() {
-        assert_eq!(super::iso(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::iso(1_795_373_425), "2026-11-22T18:50:25.000Z");
-        assert_eq!(super::iso(4_948_973_425), "2126-10-29T18:50:25.000Z");
-        assert_eq!(super::iso(253_402_300_799), "9999-12-31T23:59:59.000Z");
-        assert_eq!(super::iso(253_402_300_800), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::iso(-62_167_219_200), "0000-01-01T00:00:00.000Z");
-        assert_eq!(super::iso(i64::MIN), "1970-01-01T00:00:00.000Z");
-    }
-
-    /// The arithmetic agrees with the `time` crate, second by second around leap days
-    /// and century years, and on a spread of times over the whole range.
-    #[test]
-    fn iso_agrees_with_time() {
-        let expect = |unix: i64| {
-            let at = time::OffsetDateTime::from_unix_timestamp(unix).unwrap();
-            format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
-                at.year(),
-                u8::from(at.month()),
-                at.day(),
-                at.hour(),
-                at.minute(),
-                at.second()
-            )
-        };
-        let mut samples: Vec<i64> = (-62_167_219_200..=253_402_300_799)
-            .step_by(7_919_993)
-            .collect();
-        for (y, m, d) in [
-            (2000, 2, 29),
-            (1900, 3, 1),
-            (2024, 2, 29),
-            (2100, 3, 1),
-            (1969, 12, 31),
-        ] {
-            let date =
-                time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap();
-            let midnight = date.midnight().assume_utc().unix_timestamp();
-            samples.extend(midnight - 86_400..midnight + 86_400);
-        }
-        for unix in samples {
-            assert_eq!(super::iso(unix), expect(unix), "{unix}");
-        }
     }
 }

@@ -152,8 +152,7 @@ impl TokenCache {
         if let Some(hit) = self.lookup(secure, value.as_bytes(), now) {
             return hit;
         }
-        let claims = codec.decode(value)?;
-        let token = Arc::new(Token::from_claims(claims)?);
+        let token = Arc::new(codec.decode_token_at(value, now)?);
         self.insert(secure, value.to_owned(), Arc::clone(&token));
         Ok(token)
     }

@@ -5,8 +5,10 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::jose::{claims_at, token_at};
 use super::jwe::{JweCodec, JweFlavour};
 use super::jws::{JwsCodec, JwsKey};
+use super::Token;
 use crate::Error;
 
 /// What a session token is: an Auth.js JWE (the default) or, opt-in, a signed JWT.
@@ -127,9 +129,39 @@ impl TokenCodec {
     /// # Errors
     /// Fails only if the claims cannot be serialized or encryption (signing) fails.
     pub fn encode(&self, claims: &Map<String, Value>) -> Result<String, Error> {
+        self.encode_json(claims)
+    }
+
+    /// Encodes a [`Token`] as [`TokenCodec::encode`] encodes its claims, serializing it
+    /// straight to JSON (no intermediate map).
+    ///
+    /// ```
+    /// use authgate_core::{Token, TokenCodec, TokenFormat};
+    /// let codec = TokenCodec::new(TokenFormat::AuthJsV5, &["a-long-secret"], "authjs.session-token")?;
+    /// let token = Token { sub: Some("1".into()), exp: Some(4_102_444_800), ..Token::default() };
+    /// let cookie = codec.encode_token(&token)?;
+    /// assert_eq!(codec.decode_token(&cookie)?, token);
+    /// # Ok::<(), authgate_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`TokenCodec::encode`].
+    pub fn encode_token(&self, token: &Token) -> Result<String, Error> {
+        // An app claim named like a standard one would be written twice: go through the
+        // map, where the app claim wins (as it always has).
+        const STANDARD: [&str; 7] = ["sub", "name", "email", "picture", "iat", "exp", "jti"];
+        if STANDARD.iter().any(|k| token.extra.contains_key(*k)) {
+            return self.encode(&token.to_claims()?);
+        }
+        self.encode_json(token)
+    }
+
+    fn encode_json<T: serde::Serialize + ?Sized>(&self, claims: &T) -> Result<String, Error> {
+        let json = serde_json::to_vec(claims)
+            .map_err(|_| Error::InvalidToken("claims could not be serialized"))?;
         match &self.inner {
-            Inner::Jwe(c) => c.encode(claims),
-            Inner::Jws(c) => c.encode(claims),
+            Inner::Jwe(c) => c.encode(json),
+            Inner::Jws(c) => c.encode(&json),
         }
     }
 
@@ -148,9 +180,32 @@ impl TokenCodec {
     /// # Errors
     /// As [`TokenCodec::decode`].
     pub fn decode_at(&self, token: &str, now: i64) -> Result<Map<String, Value>, Error> {
+        claims_at(&self.open(token)?, now)
+    }
+
+    /// Decrypts (verifies) straight into a [`Token`] (no intermediate map) and checks
+    /// exp/nbf against the system clock.
+    ///
+    /// # Errors
+    /// As [`TokenCodec::decode`]; also [`Error::InvalidToken`] for claims a `Token`
+    /// cannot hold (a standard claim of another type, such as a fractional `exp`).
+    pub fn decode_token(&self, token: &str) -> Result<Token, Error> {
+        self.decode_token_at(token, crate::time_now())
+    }
+
+    /// Same with an explicit "now" (unix seconds).
+    ///
+    /// # Errors
+    /// As [`TokenCodec::decode_token`].
+    pub fn decode_token_at(&self, token: &str, now: i64) -> Result<Token, Error> {
+        token_at(&self.open(token)?, now)
+    }
+
+    /// The claims JSON inside a token, authenticated, not yet parsed or checked.
+    fn open(&self, token: &str) -> Result<Vec<u8>, Error> {
         match &self.inner {
-            Inner::Jwe(c) => c.decode_at(token, now),
-            Inner::Jws(c) => c.decode_at(token, now),
+            Inner::Jwe(c) => c.open(token),
+            Inner::Jws(c) => c.open(token),
         }
     }
 

@@ -7,6 +7,7 @@ use hkdf::Hkdf;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::Token;
 use crate::Error;
 
 /// The claims of a token, as a JSON object.
@@ -76,6 +77,18 @@ pub(super) fn claims_at(payload: &[u8], now: i64) -> Result<Claims, Error> {
     Ok(claims)
 }
 
+/// Parses a decrypted or verified payload straight into a [`Token`] (no intermediate
+/// map) and checks its claims at `now`, as [`claims_at`] does. A payload [`claims_at`]
+/// accepts but `Token` cannot hold (a non-integer `exp` or `iat`, a `name` that is not a
+/// string) is refused here, as `Token::from_claims` refuses it.
+pub(super) fn token_at(payload: &[u8], now: i64) -> Result<Token, Error> {
+    let token: Token = serde_json::from_slice(payload)
+        .map_err(|_| Error::InvalidToken("payload is not a session token"))?;
+    let exp = token.exp.ok_or(Error::InvalidToken("missing exp claim"))?;
+    check_times(exp as f64, token.extra.get("nbf"), now)?;
+    Ok(token)
+}
+
 /// Checks `exp` (required), `nbf` and `iat` like `jose`'s `jwtDecrypt` with a 15 s tolerance.
 fn check_claims(claims: &Claims, now: i64) -> Result<(), Error> {
     let exp = claims
@@ -83,19 +96,25 @@ fn check_claims(claims: &Claims, now: i64) -> Result<(), Error> {
         .ok_or(Error::InvalidToken("missing exp claim"))?
         .as_f64()
         .ok_or(Error::InvalidToken("exp claim is not a number"))?;
+    check_times(exp, claims.get("nbf"), now)?;
+    if claims.get("iat").is_some_and(|iat| !iat.is_number()) {
+        return Err(Error::InvalidToken("iat claim is not a number"));
+    }
+    Ok(())
+}
+
+/// `exp` not past and `nbf` (when present) not ahead, with the tolerance.
+fn check_times(exp: f64, nbf: Option<&Value>, now: i64) -> Result<(), Error> {
     if exp <= now.saturating_sub(CLOCK_TOLERANCE_SECS) as f64 {
         return Err(Error::TokenExpired);
     }
-    if let Some(nbf) = claims.get("nbf") {
+    if let Some(nbf) = nbf {
         let nbf = nbf
             .as_f64()
             .ok_or(Error::InvalidToken("nbf claim is not a number"))?;
         if nbf > now.saturating_add(CLOCK_TOLERANCE_SECS) as f64 {
             return Err(Error::InvalidToken("token not yet valid"));
         }
-    }
-    if claims.get("iat").is_some_and(|iat| !iat.is_number()) {
-        return Err(Error::InvalidToken("iat claim is not a number"));
     }
     Ok(())
 }

@@ -25,9 +25,7 @@ use rand::RngCore;
 use serde_json::Value;
 use sha2::{Sha256, Sha512};
 
-use super::jose::{
-    check_secrets, claims_at, decode_segment, header_kid, hkdf, parse_header, thumbprint, Claims,
-};
+use super::jose::{check_secrets, decode_segment, header_kid, hkdf, parse_header, thumbprint};
 use crate::Error;
 
 type HmacSha512 = Hmac<Sha512>;
@@ -148,11 +146,9 @@ impl JweCodec {
         })
     }
 
-    /// Encrypt exactly these claims with the first secret: `A256CBC-HS512` with a `kid`
+    /// Encrypts this claims JSON with the first secret: `A256CBC-HS512` with a `kid`
     /// for v5, `A256GCM` without `kid` for v4.
-    pub(super) fn encode(&self, claims: &Claims) -> Result<String, Error> {
-        let plaintext = serde_json::to_vec(claims)
-            .map_err(|_| Error::InvalidToken("claims could not be serialized"))?;
+    pub(super) fn encode(&self, plaintext: Vec<u8>) -> Result<String, Error> {
         let key = self.encoding_key()?;
         match self.flavour {
             JweFlavour::AuthJsV5 => seal(key, Enc::A256CbcHs512, &key.cbc_header, plaintext),
@@ -160,8 +156,8 @@ impl JweCodec {
         }
     }
 
-    /// Decrypts `token` and checks its claims at `now` (unix seconds).
-    pub(super) fn decode_at(&self, token: &str, now: i64) -> Result<Claims, Error> {
+    /// Decrypts `token`: the claims JSON, not yet parsed or checked.
+    pub(super) fn open(&self, token: &str) -> Result<Vec<u8>, Error> {
         let mut parts = token.split('.');
         let (Some(header), Some(encrypted_key), Some(iv), Some(ciphertext), Some(tag), None) = (
             parts.next(),
@@ -222,8 +218,7 @@ impl JweCodec {
                 buf
             }
         };
-
-        claims_at(&plaintext, now)
+        Ok(plaintext)
     }
 
     fn encoding_key(&self) -> Result<&DerivedKey, Error> {

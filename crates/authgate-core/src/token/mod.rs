@@ -19,7 +19,7 @@ pub use jose::CLOCK_TOLERANCE_SECS;
 pub use jws::JwsKey;
 pub use shared::SharedToken;
 
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::Error;
@@ -33,7 +33,7 @@ use crate::Error;
 /// token.insert("role", "admin").unwrap();
 /// assert_eq!(token.get::<String>("role").as_deref(), Some("admin"));
 /// ```
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 pub struct Token {
     /// Subject: the user id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,6 +59,95 @@ pub struct Token {
     /// Every other claim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// Read field by field: the standard claims into their fields, every other one into
+/// `extra` (what `#[serde(flatten)]` does, without buffering the whole object first; a
+/// session read that misses the cache parses the claims straight into a `Token`). A
+/// standard claim that is `null` is absent; one given twice keeps the last value.
+impl<'de> Deserialize<'de> for Token {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// A claim name: a standard one (matched without allocating) or another.
+        enum Key {
+            Sub,
+            Name,
+            Email,
+            Picture,
+            Iat,
+            Exp,
+            Jti,
+            Other(String),
+        }
+
+        impl Key {
+            fn of(name: &str) -> Option<Self> {
+                Some(match name {
+                    "sub" => Self::Sub,
+                    "name" => Self::Name,
+                    "email" => Self::Email,
+                    "picture" => Self::Picture,
+                    "iat" => Self::Iat,
+                    "exp" => Self::Exp,
+                    "jti" => Self::Jti,
+                    _ => return None,
+                })
+            }
+        }
+
+        impl<'de> Deserialize<'de> for Key {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct KeyVisitor;
+                impl serde::de::Visitor<'_> for KeyVisitor {
+                    type Value = Key;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a claim name")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
+                        Ok(Key::of(v).unwrap_or_else(|| Key::Other(v.to_owned())))
+                    }
+                    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key, E> {
+                        Ok(Key::of(&v).unwrap_or(Key::Other(v)))
+                    }
+                }
+                deserializer.deserialize_str(KeyVisitor)
+            }
+        }
+
+        struct Claims;
+
+        impl<'de> serde::de::Visitor<'de> for Claims {
+            type Value = Token;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object of claims")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Token, A::Error> {
+                let mut token = Token::default();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Sub => token.sub = map.next_value()?,
+                        Key::Name => token.name = map.next_value()?,
+                        Key::Email => token.email = map.next_value()?,
+                        Key::Picture => token.picture = map.next_value()?,
+                        Key::Iat => token.iat = map.next_value()?,
+                        Key::Exp => token.exp = map.next_value()?,
+                        Key::Jti => token.jti = map.next_value()?,
+                        Key::Other(name) => {
+                            let value = map.next_value()?;
+                            token.extra.insert(name, value);
+                        }
+                    }
+                }
+                Ok(token)
+            }
+        }
+
+        deserializer.deserialize_map(Claims)
+    }
 }
 
 impl std::fmt::Debug for Token {

@@ -1,3 +1,4 @@
+use super::super::jose::Claims;
 use super::*;
 use crate::{TokenCodec, TokenFormat};
 

@@ -1,6 +1,7 @@
 use hkdf::Hkdf;
 use serde_json::json;
 
+use super::super::jose::Claims;
 use super::*;
 use crate::{TokenCodec, TokenFormat};
 
