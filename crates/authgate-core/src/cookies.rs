@@ -22,8 +22,24 @@ const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Whether `encodeURIComponent` (and [`URI_COMPONENT`]) keeps this byte as it is.
 fn kept_in_cookie_values(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b)
+    KEPT[usize::from(b)]
 }
+
+/// [`kept_in_cookie_values`] as a table (one load per byte of a scanned value).
+const KEPT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+            );
+        b += 1;
+    }
+    table
+};
 
 /// The longest session cookie value before it is split in chunks (Auth.js v5:
 /// 4096 bytes less 160 for the name and attributes).
@@ -306,18 +322,40 @@ pub(crate) fn set_cookie_with(
     expires: Option<OffsetDateTime>,
     cross_site: bool,
 ) -> HeaderValue {
-    // Written as the `cookie` crate writes it (a test compares the two), directly: this
-    // runs for the session cookie on every `GET /session`, where formatting through
-    // `Cookie` and percent-encoding a ~700-byte value byte by byte cost more than the
-    // rest of the answer.
-    let mut out = String::with_capacity(name.len() + value.len() + 96);
+    let encoded = if value.bytes().all(kept_in_cookie_values) {
+        Cow::Borrowed(value)
+    } else {
+        Cow::Owned(utf8_percent_encode(value, URI_COMPONENT).to_string())
+    };
+    write_set_cookie(name, &encoded, attrs, expires, cross_site)
+}
+
+/// A session token cookie: as [`set_cookie`], for a value that is a token (base64url
+/// segments and dots, or hex): nothing in it to percent-encode, so it is not scanned.
+fn token_cookie(
+    name: &str,
+    token: &str,
+    attrs: CookieAttrs,
+    expires: OffsetDateTime,
+) -> HeaderValue {
+    debug_assert!(token.bytes().all(kept_in_cookie_values), "not a token");
+    write_set_cookie(name, token, attrs, Some(expires), false)
+}
+
+/// Writes a `Set-Cookie` value as the `cookie` crate writes it (a test compares the
+/// two), directly: this runs for the session cookie on every `GET /session`, where
+/// formatting through `Cookie` cost more than the rest of the answer.
+fn write_set_cookie(
+    name: &str,
+    encoded: &str,
+    attrs: CookieAttrs,
+    expires: Option<OffsetDateTime>,
+    cross_site: bool,
+) -> HeaderValue {
+    let mut out = String::with_capacity(name.len() + encoded.len() + 96);
     out.push_str(name);
     out.push('=');
-    if value.bytes().all(kept_in_cookie_values) {
-        out.push_str(value);
-    } else {
-        out.extend(utf8_percent_encode(value, URI_COMPONENT));
-    }
+    out.push_str(encoded);
     out.push_str("; HttpOnly; SameSite=");
     out.push_str(match attrs.same_site(cross_site) {
         SameSite::Strict => "Strict",
@@ -375,14 +413,14 @@ pub(crate) fn session_cookies(
     let mut out = Vec::new();
     let mut written: Vec<String> = Vec::new();
     if value.len() <= CHUNK_SIZE {
-        out.push(set_cookie(name, value, attrs, Some(expires)));
+        out.push(token_cookie(name, value, attrs, expires));
         written.push(name.to_owned());
     } else {
         // JWE values are ASCII, so byte chunks are char chunks.
         for (i, chunk) in value.as_bytes().chunks(CHUNK_SIZE).enumerate() {
             let chunk_name = format!("{name}.{i}");
             let chunk = std::str::from_utf8(chunk).unwrap_or_default();
-            out.push(set_cookie(&chunk_name, chunk, attrs, Some(expires)));
+            out.push(token_cookie(&chunk_name, chunk, attrs, expires));
             written.push(chunk_name);
         }
     }

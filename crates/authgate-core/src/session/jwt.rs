@@ -105,7 +105,7 @@ pub(crate) async fn read(
     let reissue = reissue && !(Arc::ptr_eq(&token, &decoded) && value_len > config.max_token_bytes);
     let (set_cookies, token) = if reissue {
         match issue(state, Arc::unwrap_or_clone(token), secure, &existing()) {
-            Ok((cookies, issued)) => (cookies, Arc::new(issued)),
+            Ok((cookies, issued)) => (cookies, issued),
             // Over the cap: an update fails (400), a plain read keeps the old cookie.
             Err(Error::TokenTooLarge { .. }) if is_update => {
                 return SessionOutcome {
@@ -176,13 +176,13 @@ pub(crate) fn encode(
 }
 
 /// Encrypts `token` (as [`encode`]) and returns the cookies that store it (clearing
-/// stale chunks of `existing`) and the stored token, which is cached.
+/// stale chunks of `existing`) and the stored token, which is cached (the same `Arc`).
 pub(crate) fn issue(
     state: &State,
     token: Token,
     secure: bool,
     existing: &[&str],
-) -> Result<(Vec<HeaderValue>, Token), Error> {
+) -> Result<(Vec<HeaderValue>, Arc<Token>), Error> {
     let config = &state.config;
     let (jwe, token) = encode(state, token, secure)?;
     if jwe.len() > config.max_token_bytes {
@@ -198,6 +198,8 @@ pub(crate) fn issue(
     }
     let expires = time::OffsetDateTime::now_utc() + config.max_age;
     let names = config.cookie_names(secure);
+    // The value is the codec's own output (base64url segments and dots): nothing in it
+    // to percent-encode.
     let cookies = session_cookies(
         &names.session_token,
         &jwe,
@@ -205,6 +207,7 @@ pub(crate) fn issue(
         expires,
         existing,
     );
-    state.tokens.insert(secure, jwe, Arc::new(token.clone()));
+    let token = Arc::new(token);
+    state.tokens.insert(secure, jwe, Arc::clone(&token));
     Ok((cookies, token))
 }
