@@ -131,15 +131,39 @@ impl<'a> RequestCookies<'a> {
         self.values(name).next()
     }
 
-    /// The raw value of the first non-empty cookie of that name, when it needs no
-    /// decoding (no `%`): what [`RequestCookies::session_token`] would return for an
-    /// unchunked cookie, if it is UTF-8. Lets a cache hit skip the UTF-8 check.
-    pub(crate) fn first_plain(&self, name: &str) -> Option<&'a [u8]> {
-        let (_, raw) = self
-            .pairs
-            .iter()
-            .find(|(n, raw)| *n == name.as_bytes() && !raw.is_empty())?;
-        memchr::memchr(b'%', raw).is_none().then_some(*raw)
+    /// The session token as its raw bytes, when nothing in it needs decoding (no `%`):
+    /// the first non-empty cookie of that name, or else its contiguous chunks joined.
+    /// When that is UTF-8 it is what [`RequestCookies::session_token`] returns, so a
+    /// token-cache hit on it skips the UTF-8 check and, for a chunked token, the
+    /// per-chunk decoding. `None` sends the caller to `session_token`.
+    pub(crate) fn plain_session_token(
+        &self,
+        name: &str,
+        max_chunks: usize,
+    ) -> Option<Cow<'a, [u8]>> {
+        let plain = |raw: &'a [u8]| memchr::memchr(b'%', raw).is_none().then_some(raw);
+        let first_non_empty = |wanted: &[u8]| {
+            self.pairs
+                .iter()
+                .find(|(n, raw)| *n == wanted && !raw.is_empty())
+                .map(|(_, raw)| *raw)
+        };
+        if let Some(raw) = first_non_empty(name.as_bytes()) {
+            return plain(raw).map(Cow::Borrowed);
+        }
+        let mut joined = Vec::new();
+        let mut chunk_name = Vec::with_capacity(name.len() + 4);
+        for i in 0..max_chunks {
+            chunk_name.clear();
+            chunk_name.extend_from_slice(name.as_bytes());
+            chunk_name.push(b'.');
+            push_decimal(&mut chunk_name, i);
+            let Some(raw) = first_non_empty(&chunk_name) else {
+                break;
+            };
+            joined.extend_from_slice(plain(raw)?);
+        }
+        (!joined.is_empty()).then_some(Cow::Owned(joined))
     }
 
     /// The session token, whole or reassembled from the contiguous chunks `<name>.0`,
@@ -203,6 +227,20 @@ fn split_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
         .and_then(|r| r.strip_suffix(b"\""))
         .unwrap_or(raw);
     Some((name, raw))
+}
+
+/// Appends `n` in decimal (chunk names, without a `String` per chunk).
+fn push_decimal(out: &mut Vec<u8>, n: usize) {
+    let start = out.len();
+    let mut n = n;
+    loop {
+        out.push(b'0' + u8::try_from(n % 10).unwrap_or(0));
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out[start..].reverse();
 }
 
 /// A cookie value, percent-decoded; `None` when it is not UTF-8.
@@ -503,6 +541,15 @@ mod tests {
             assert_eq!(ours.to_str().unwrap(), cookie.to_string());
             let ours = set_cookie_with("authjs.session-token", value, attrs, None, cross_site);
             assert!(!ours.to_str().unwrap().contains("Expires"));
+        }
+    }
+
+    #[test]
+    fn decimals_are_written_as_to_string_writes_them() {
+        for n in [0, 1, 9, 10, 42, 100, 12_345, usize::MAX] {
+            let mut out = b"x.".to_vec();
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("x.{n}").into_bytes());
         }
     }
 

@@ -166,6 +166,33 @@ proptest! {
         }
     }
 
+    /// The raw fast path for the session token agrees with the decoding one whenever
+    /// its bytes are UTF-8 (otherwise the cache, which holds only UTF-8 keys, misses
+    /// and the decoding path decides).
+    #[test]
+    fn the_raw_session_token_agrees_with_the_decoded_one(
+        pairs in prop::collection::vec(
+            (
+                prop::sample::select(vec!["t", "t.0", "t.1", "t.2", "t.01", "u", "t.3"]),
+                prop::collection::vec(prop::sample::select(b"ab%41\xff\"".to_vec()), 0..6),
+            ),
+            0..8,
+        ),
+    ) {
+        let header: Vec<u8> = pairs
+            .iter()
+            .flat_map(|(n, v)| [n.as_bytes(), b"=", v.as_slice(), b"; "].concat())
+            .collect();
+        let Ok(value) = HeaderValue::from_bytes(&header) else { return Ok(()) };
+        let cookies = RequestCookies::from_values(std::iter::once(&value));
+        if let Some(raw) = cookies.plain_session_token("t", 3) {
+            if let Ok(text) = std::str::from_utf8(&raw) {
+                let decoded = cookies.session_token("t", 3);
+                prop_assert_eq!(Some(text), decoded.as_deref());
+            }
+        }
+    }
+
     /// Cookie values are percent-decoded as the `percent-encoding` crate decodes them.
     #[test]
     fn cookie_percent_decoding_agrees_with_percent_encoding(

@@ -27,8 +27,8 @@ pub(crate) async fn read(
     let now = crate::time_now();
     // A verified token is usually in the cache: look the raw cookie up first.
     let cached = cookies
-        .first_plain(&names.session_token)
-        .and_then(|raw| Some((raw.len(), state.tokens.lookup(secure, raw, now)?)));
+        .plain_session_token(&names.session_token, config.max_session_chunks)
+        .and_then(|raw| Some((raw.len(), state.tokens.lookup(secure, &raw, now)?)));
     let (value_len, decoded) = match cached {
         Some(hit) => hit,
         None => {
