@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use authgate_core::{http, Auth, AuthConfig, TokenCodec, TokenFormat};
+use authgate_core::{http, Auth, AuthConfig, Token, TokenCodec, TokenFormat};
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::{json, Map, Value};
 
@@ -51,6 +51,15 @@ fn codec(c: &mut Criterion) {
     });
     c.bench_function("token/encode_v5", |b| {
         b.iter(|| codec.encode(black_box(&claims)).expect("encode"))
+    });
+    // What a session read that misses the cache and a re-issue do: straight to and from
+    // a `Token`, no claims map.
+    let typed = Token::from_claims(claims.clone()).expect("token");
+    c.bench_function("token/decode_v5_token", |b| {
+        b.iter(|| codec.decode_token(black_box(&token)).expect("decode"))
+    });
+    c.bench_function("token/encode_v5_token", |b| {
+        b.iter(|| codec.encode_token(black_box(&typed)).expect("encode"))
     });
     let v4 = TokenCodec::new(TokenFormat::NextAuthV4, &[SECRET], "").expect("codec");
     let v4_token = v4.encode(&claims).expect("encode");
