@@ -623,7 +623,67 @@ async fn the_session_cache_never_outlives_a_sign_out_here(fw: Framework) {
     );
 }
 
+/// Concurrent session reads share store calls, each request still gets its own
+/// session, a signed-out session is never served to a request that comes after the
+/// sign-out, and an outage during gathered reads is a 503 for each of them.
+async fn concurrent_session_reads_share_store_calls(fw: Framework) {
+    let flaky = FlakyAdapter::new(Arc::new(authgate::adapter::MemoryAdapter::new()));
+    let server = spawn_database(fw, Arc::new(flaky.clone()), |b| b).await;
+    let (alice, bob) = (server.browser(), server.browser());
+    alice.sign_in("alice", "wonderland").await;
+    bob.sign_in("bob", "builder").await;
+    let cookies = [
+        ("1", alice.cookie_pair(SESSION).expect("alice's session")),
+        ("2", bob.cookie_pair(SESSION).expect("bob's session")),
+    ];
+    flaky.set_read_delay(std::time::Duration::from_millis(40));
+    let reads_before = flaky.session_reads();
+    let burst = |expect_alice: u16| {
+        let base = server.base.clone();
+        let cookies = cookies.clone();
+        async move {
+            let requests = (0..40).map(|i| {
+                let (id, cookie) = cookies[i % 2].clone();
+                let base = base.clone();
+                async move { (id, get_with(&base, "/api/me", Some(&cookie), None).await) }
+            });
+            for (id, res) in futures_util::future::join_all(requests).await {
+                let expected = if id == "1" { expect_alice } else { 200 };
+                assert_eq!(res.status, expected, "user {id}: {}", res.body);
+                if res.status == 200 {
+                    assert_eq!(
+                        res.json()["user"]["id"],
+                        id,
+                        "each request gets its own session"
+                    );
+                }
+            }
+        }
+    };
+    burst(200).await;
+    let (calls, sessions) = flaky.session_reads();
+    let (calls, sessions) = (calls - reads_before.0, sessions - reads_before.1);
+    assert_eq!(sessions, 40, "every request read the store");
+    assert!(calls <= 10, "40 concurrent reads took {calls} store calls");
+    // Alice signs out: no request after that gets her session.
+    let csrf = alice.csrf().await;
+    alice
+        .post_form("/auth/signout", &[("csrfToken", &csrf)])
+        .await;
+    burst(401).await;
+    // The store goes down while reads are gathered: each is a 503, none a sign-out.
+    flaky.set_down(true);
+    let requests = (0..10).map(|_| get_with(&server.base, "/api/me", Some(&cookies[1].1), None));
+    for res in futures_util::future::join_all(requests).await {
+        assert_eq!(res.status, 503, "{}", res.body);
+    }
+    flaky.set_down(false);
+    flaky.set_read_delay(std::time::Duration::ZERO);
+    assert_eq!(bob.get("/api/me").await.json()["user"]["id"], "2");
+}
+
 suite!(
+    concurrent_session_reads_share_store_calls,
     the_session_cache_never_outlives_a_sign_out_here,
     refreshed_tokens_are_written_back_to_the_account,
     credentials_get_a_real_session_row,

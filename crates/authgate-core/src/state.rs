@@ -4,8 +4,11 @@
 use http::{HeaderMap, Uri};
 
 use crate::{
-    origin::Origin, providers::oauth::oidc::OidcCache, session::cache::SessionCache,
-    token::cache::TokenCache, AuthConfig, Provider,
+    origin::Origin,
+    providers::oauth::oidc::OidcCache,
+    session::{batch::SessionReads, cache::SessionCache},
+    token::cache::TokenCache,
+    AuthConfig, Provider,
 };
 
 /// The engine's shared state.
@@ -18,6 +21,8 @@ pub(crate) struct State {
     pub(crate) oidc: OidcCache,
     /// Database session reads, when the app turned the cache on.
     pub(crate) sessions: SessionCache,
+    /// Database session reads gathered while one is in flight.
+    pub(crate) session_reads: SessionReads,
 }
 
 impl State {
@@ -35,6 +40,7 @@ impl State {
             http,
             oidc: OidcCache::default(),
             sessions: SessionCache::new(config_ttl),
+            session_reads: SessionReads::default(),
         }
     }
 

@@ -435,6 +435,39 @@ impl Adapter for RedisAdapter {
         Ok(Some((session, parse(&user)?)))
     }
 
+    async fn get_sessions_and_users(
+        &self,
+        session_tokens: &[String],
+    ) -> Result<Vec<Option<(AdapterSession, AdapterUser)>>, AdapterError> {
+        let mut script = scripts::GET_SESSIONS_AND_USERS.prepare_invoke();
+        for token in session_tokens {
+            script.key(self.keys.session(token));
+        }
+        let rows: Vec<Vec<String>> = script
+            .arg(self.keys.prefix())
+            .invoke_async(&mut self.conn())
+            .await
+            .map_err(AdapterError::backend)?;
+        if rows.len() != session_tokens.len() {
+            return Err(AdapterError::backend(
+                "the session script answered the wrong number of rows",
+            ));
+        }
+        let now = now();
+        rows.into_iter()
+            .map(|row| match row.as_slice() {
+                [session, user] => {
+                    let session: AdapterSession = parse(session)?;
+                    if session.expires <= now {
+                        return Ok(None);
+                    }
+                    Ok(Some((session, parse(user)?)))
+                }
+                _ => Ok(None),
+            })
+            .collect()
+    }
+
     async fn update_session(
         &self,
         session_token: &str,

@@ -148,6 +148,30 @@ return {session, user}
     )
 });
 
+/// [`GET_SESSION_AND_USER`] for several sessions in one call (gathered concurrent reads).
+/// KEYS: the session keys. ARGV: the key prefix. Answers, per key in order, `{session,
+/// user}` or `{}` (no session, or its user is gone).
+pub(crate) static GET_SESSIONS_AND_USERS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local out = {}
+for i, key in ipairs(KEYS) do
+  out[i] = {}
+  local session = redis.call('GET', key)
+  if session then
+    local id = cjson.decode(session)['user_id']
+    if type(id) == 'string' then
+      local escaped = string.gsub(string.gsub(id, '%%', '%%25'), ':', '%%3A')
+      local user = redis.call('GET', ARGV[1] .. 'user:' .. escaped)
+      if user then out[i] = {session, user} end
+    end
+  end
+end
+return out
+",
+    )
+});
+
 /// Counts one rate-limited attempt: a fixed window that starts at the key's first
 /// attempt (and is set again should the key have lost its TTL).
 /// KEYS: the counter. ARGV: the window in ms. Answers `{count, ms left}`.

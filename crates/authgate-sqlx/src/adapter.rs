@@ -80,6 +80,13 @@ impl Adapter for SqlxAdapter {
         sessions::get_with_user(&self.db, session_token).await
     }
 
+    async fn get_sessions_and_users(
+        &self,
+        session_tokens: &[String],
+    ) -> Result<Vec<Option<(AdapterSession, AdapterUser)>>, AdapterError> {
+        sessions::get_many_with_user(&self.db, session_tokens).await
+    }
+
     async fn update_session(
         &self,
         session_token: &str,

@@ -76,6 +76,63 @@ pub(crate) async fn get_with_user(
     ))
 }
 
+/// Sessions read with one query: `IN` lists come in these sizes (the tokens padded by
+/// repeating the last one), so few distinct statements are prepared and cached.
+const BATCH_SIZES: [usize; 7] = [1, 2, 4, 8, 16, 32, 64];
+
+/// The sessions, if unexpired, and their users, one answer per token in order: one query
+/// per 64 tokens.
+pub(crate) async fn get_many_with_user(
+    db: &Db,
+    session_tokens: &[String],
+) -> Result<Vec<Option<(AdapterSession, AdapterUser)>>, AdapterError> {
+    type Row = (
+        String,
+        Ts,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<Ts>,
+        Option<String>,
+    );
+    let mut found: std::collections::HashMap<String, (AdapterSession, AdapterUser)> =
+        std::collections::HashMap::with_capacity(session_tokens.len());
+    for chunk in session_tokens.chunks(64) {
+        let Some(last) = chunk.last() else { continue };
+        let size = BATCH_SIZES
+            .iter()
+            .copied()
+            .find(|&n| n >= chunk.len())
+            .unwrap_or(chunk.len());
+        let placeholders: Vec<String> = (2..size + 2).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT s.session_token, s.expires, \
+             u.id, u.name, u.email, u.email_verified, u.image \
+             FROM authgate_sessions s JOIN authgate_users u ON u.id = s.user_id \
+             WHERE s.expires > $1 AND s.session_token IN ({})",
+            placeholders.join(", ")
+        );
+        let padded = chunk.iter().chain(std::iter::repeat(last)).take(size);
+        let rows = with_pool!(db, |pool| {
+            let mut query = sqlx::query_as::<_, Row>(&sql).bind(Ts::now());
+            for token in padded.clone() {
+                query = query.bind(token);
+            }
+            query.fetch_all(pool).await
+        })
+        .map_err(db_err)?;
+        for (session_token, expires, id, name, email, email_verified, image) in rows {
+            let user = users::from_row((id, name, email, email_verified, image));
+            let session = from_row((session_token, user.id.clone(), expires));
+            found.insert(session.session_token.clone(), (session, user));
+        }
+    }
+    Ok(session_tokens
+        .iter()
+        .map(|t| found.get(t).cloned())
+        .collect())
+}
+
 /// Runs `sql`, which returns `session_token, user_id, expires` of at most one session;
 /// `$1` is the session token and `$2`, if given, a time.
 async fn one(

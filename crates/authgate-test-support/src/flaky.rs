@@ -1,10 +1,12 @@
 //! An adapter that can be switched off: every call fails as a database outage does, until
 //! it is switched on again. For testing how the engine answers while its store is down.
+//! It also counts session reads and can slow them, to see them gathered.
 
 use std::sync::{
-    atomic::{AtomicBool, AtomicUsize, Ordering},
+    atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
     Arc,
 };
+use std::time::Duration;
 
 use authgate_core::adapter::{
     Adapter, AdapterAccount, AdapterError, AdapterSession, AdapterUser, NewUser, UserUpdate,
@@ -20,6 +22,11 @@ pub struct FlakyAdapter {
     inner: Arc<dyn Adapter>,
     down: Arc<AtomicBool>,
     failed: Arc<AtomicUsize>,
+    /// Store calls that read sessions (one per call, however many sessions).
+    session_reads: Arc<AtomicUsize>,
+    /// Sessions those calls read.
+    sessions_read: Arc<AtomicUsize>,
+    read_delay_ms: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for FlakyAdapter {
@@ -37,7 +44,35 @@ impl FlakyAdapter {
             inner,
             down: Arc::default(),
             failed: Arc::default(),
+            session_reads: Arc::default(),
+            sessions_read: Arc::default(),
+            read_delay_ms: Arc::default(),
         }
+    }
+
+    /// Makes every session read take `delay` (a slow store), so concurrent reads overlap.
+    pub fn set_read_delay(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.read_delay_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// How many store calls read sessions, and how many sessions they read.
+    pub fn session_reads(&self) -> (usize, usize) {
+        (
+            self.session_reads.load(Ordering::SeqCst),
+            self.sessions_read.load(Ordering::SeqCst),
+        )
+    }
+
+    async fn reading(&self, sessions: usize) -> Result<(), AdapterError> {
+        self.check()?;
+        self.session_reads.fetch_add(1, Ordering::SeqCst);
+        self.sessions_read.fetch_add(sessions, Ordering::SeqCst);
+        let delay = self.read_delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        Ok(())
     }
 
     /// Takes the store down (`true`) or brings it back.
@@ -134,8 +169,15 @@ impl Adapter for FlakyAdapter {
         &self,
         session_token: &str,
     ) -> Result<Option<(AdapterSession, AdapterUser)>, AdapterError> {
-        self.check()?;
+        self.reading(1).await?;
         self.inner.get_session_and_user(session_token).await
+    }
+    async fn get_sessions_and_users(
+        &self,
+        session_tokens: &[String],
+    ) -> Result<Vec<Option<(AdapterSession, AdapterUser)>>, AdapterError> {
+        self.reading(session_tokens.len()).await?;
+        self.inner.get_sessions_and_users(session_tokens).await
     }
     async fn update_session(
         &self,

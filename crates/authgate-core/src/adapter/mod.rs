@@ -77,6 +77,21 @@ pub trait Adapter: Send + Sync + 'static {
         &self,
         session_token: &str,
     ) -> Result<Option<(AdapterSession, AdapterUser)>, AdapterError>;
+    /// [`Adapter::get_session_and_user`] for several sessions at once, one answer per
+    /// token, in order (a token may appear more than once). Session reads that arrive
+    /// while one is in flight are gathered and read with one call, so a store that
+    /// answers this in one round trip (the SQL and Redis adapters do) serves many
+    /// concurrent requests per round trip. The default asks one by one.
+    async fn get_sessions_and_users(
+        &self,
+        session_tokens: &[String],
+    ) -> Result<Vec<Option<(AdapterSession, AdapterUser)>>, AdapterError> {
+        let mut found = Vec::with_capacity(session_tokens.len());
+        for token in session_tokens {
+            found.push(self.get_session_and_user(token).await?);
+        }
+        Ok(found)
+    }
     /// Moves a session's expiry; `None` when there is no such session.
     async fn update_session(
         &self,

@@ -385,6 +385,30 @@ pub async fn sessions(adapter: Arc<dyn Adapter>) {
         expires: in_secs(600),
     };
     adapter.create_session(s2.clone()).await.expect("create");
+    // Several at once, in order, repeats allowed, over more than one store call's worth.
+    let mut asked = vec![
+        s2.session_token.clone(),
+        token(),
+        expired.session_token.clone(),
+        s1.session_token.clone(),
+        s2.session_token.clone(),
+    ];
+    asked.extend((0..70).map(|_| token()));
+    asked.push(s1.session_token.clone());
+    let found = adapter
+        .get_sessions_and_users(&asked)
+        .await
+        .expect("get_sessions_and_users");
+    assert_eq!(found.len(), asked.len(), "one answer per token");
+    let tokens: Vec<Option<(String, String)>> = found
+        .into_iter()
+        .map(|f| f.map(|(s, u)| (s.session_token, u.id)))
+        .collect();
+    let of = |s: &AdapterSession| Some((s.session_token.clone(), user.id.clone()));
+    let mut expected = vec![of(&s2), None, None, of(&moved), of(&s2)];
+    expected.extend((0..70).map(|_| None));
+    expected.push(of(&moved));
+    assert_eq!(tokens, expected);
     let listed = adapter.list_sessions(&user.id).await.expect("list");
     assert_eq!(
         listed,

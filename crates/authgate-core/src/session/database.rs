@@ -123,7 +123,10 @@ pub(crate) async fn read(
     let from_cache = cached.is_some();
     let found = match cached {
         Some(hit) => Ok(Some(hit)),
-        None => adapter.get_session_and_user(&hashed).await,
+        None => match &state.config.adapter {
+            Some(shared) => state.session_reads.get(shared, &hashed).await,
+            None => adapter.get_session_and_user(&hashed).await,
+        },
     };
     let found = match found {
         Ok(found) => found,

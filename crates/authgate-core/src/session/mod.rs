@@ -2,10 +2,12 @@
 //!
 //! - `jwt.rs`: the JWT strategy (decode, `jwt`, `session`, re-issue; minting tokens).
 //! - `database.rs`: the database strategy (hashed opaque tokens in an adapter).
+//! - `batch.rs`: concurrent database session reads gathered into one store call.
 //! - `manage.rs`: listing and revoking a user's database sessions.
 //! - `model.rs`: [`Session`] and [`SessionUser`].
 //! - `outcome.rs`: [`SessionOutcome`], what a read gives the integrations.
 
+pub(crate) mod batch;
 pub(crate) mod cache;
 pub(crate) mod database;
 pub(crate) mod jwt;
