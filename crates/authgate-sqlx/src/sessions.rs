@@ -80,21 +80,25 @@ pub(crate) async fn get_with_user(
 /// repeating the last one), so few distinct statements are prepared and cached.
 const BATCH_SIZES: [usize; 7] = [1, 2, 4, 8, 16, 32, 64];
 
+/// A session joined with its user, as selected.
+type JoinedRow = (
+    String,
+    Ts,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<Ts>,
+    Option<String>,
+);
+
 /// The sessions, if unexpired, and their users, one answer per token in order: one query
-/// per 64 tokens.
+/// per 64 tokens. On SQLite the rows come back as one JSON array in one row: sqlx hands
+/// SQLite rows over from its worker thread one at a time, which would cost a thread
+/// hand-off per session and undo the gathering.
 pub(crate) async fn get_many_with_user(
     db: &Db,
     session_tokens: &[String],
 ) -> Result<Vec<Option<(AdapterSession, AdapterUser)>>, AdapterError> {
-    type Row = (
-        String,
-        Ts,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<Ts>,
-        Option<String>,
-    );
     let mut found: std::collections::HashMap<String, (AdapterSession, AdapterUser)> =
         std::collections::HashMap::with_capacity(session_tokens.len());
     for chunk in session_tokens.chunks(64) {
@@ -104,23 +108,38 @@ pub(crate) async fn get_many_with_user(
             .copied()
             .find(|&n| n >= chunk.len())
             .unwrap_or(chunk.len());
-        let placeholders: Vec<String> = (2..size + 2).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT s.session_token, s.expires, \
-             u.id, u.name, u.email, u.email_verified, u.image \
-             FROM authgate_sessions s JOIN authgate_users u ON u.id = s.user_id \
+        let list: Vec<String> = (2..size + 2).map(|i| format!("${i}")).collect();
+        let from = format!(
+            "FROM authgate_sessions s JOIN authgate_users u ON u.id = s.user_id \
              WHERE s.expires > $1 AND s.session_token IN ({})",
-            placeholders.join(", ")
+            list.join(", ")
         );
         let padded = chunk.iter().chain(std::iter::repeat(last)).take(size);
-        let rows = with_pool!(db, |pool| {
-            let mut query = sqlx::query_as::<_, Row>(&sql).bind(Ts::now());
-            for token in padded.clone() {
-                query = query.bind(token);
+        let rows: Vec<JoinedRow> = match db {
+            Db::Sqlite(pool) => {
+                let sql = format!(
+                    "SELECT json_group_array(json_array(s.session_token, s.expires, \
+                     u.id, u.name, u.email, u.email_verified, u.image)) {from}"
+                );
+                let mut query = sqlx::query_as::<_, (String,)>(&sql).bind(Ts::now());
+                for token in padded {
+                    query = query.bind(token);
+                }
+                let (json,) = query.fetch_one(pool).await.map_err(db_err)?;
+                sqlite_rows(&json)?
             }
-            query.fetch_all(pool).await
-        })
-        .map_err(db_err)?;
+            Db::Postgres(pool) => {
+                let sql = format!(
+                    "SELECT s.session_token, s.expires, \
+                     u.id, u.name, u.email, u.email_verified, u.image {from}"
+                );
+                let mut query = sqlx::query_as::<_, JoinedRow>(&sql).bind(Ts::now());
+                for token in padded {
+                    query = query.bind(token);
+                }
+                query.fetch_all(pool).await.map_err(db_err)?
+            }
+        };
         for (session_token, expires, id, name, email, email_verified, image) in rows {
             let user = users::from_row((id, name, email, email_verified, image));
             let session = from_row((session_token, user.id.clone(), expires));
@@ -131,6 +150,38 @@ pub(crate) async fn get_many_with_user(
         .iter()
         .map(|t| found.get(t).cloned())
         .collect())
+}
+
+/// The rows of SQLite's `json_group_array` (times are Unix seconds there).
+fn sqlite_rows(json: &str) -> Result<Vec<JoinedRow>, AdapterError> {
+    type JsonRow = (
+        String,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+    );
+    let at = |secs: i64| {
+        OffsetDateTime::from_unix_timestamp(secs)
+            .map(Ts)
+            .map_err(AdapterError::backend)
+    };
+    let rows: Vec<JsonRow> = serde_json::from_str(json).map_err(AdapterError::backend)?;
+    rows.into_iter()
+        .map(|(token, expires, id, name, email, verified, image)| {
+            Ok((
+                token,
+                at(expires)?,
+                id,
+                name,
+                email,
+                verified.map(at).transpose()?,
+                image,
+            ))
+        })
+        .collect()
 }
 
 /// Runs `sql`, which returns `session_token, user_id, expires` of at most one session;
