@@ -27,9 +27,13 @@ pub(crate) fn new_token() -> String {
     hex::encode(bytes)
 }
 
-/// What the store keeps for a cookie's token.
+/// What the store keeps for a cookie's token: `hex(SHA-256(token))` (written through a
+/// buffer: `hex::encode` builds its `String` a `char` at a time, on every read).
 pub(crate) fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    let mut hex = [0u8; 64];
+    // 32 bytes always fill 64 hex digits, which are ASCII.
+    let _ = hex::encode_to_slice(Sha256::digest(token.as_bytes()), &mut hex);
+    String::from_utf8(hex.to_vec()).unwrap_or_default()
 }
 
 fn adapter(state: &State) -> Result<&dyn Adapter, Error> {
@@ -231,5 +235,16 @@ pub(crate) async fn read(
         session: Some(shaped),
         set_cookies,
         ..SessionOutcome::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_are_hashed_as_hex_sha256() {
+        assert_eq!(
+            super::hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }
