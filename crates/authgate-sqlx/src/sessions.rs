@@ -204,19 +204,24 @@ async fn one(
     Ok(row.map_err(db_err)?.map(from_row))
 }
 
+/// Moves an unexpired session's expiry (an expired one is absent: `None`).
 pub(crate) async fn update(
     db: &Db,
     session_token: &str,
     expires: OffsetDateTime,
 ) -> Result<Option<AdapterSession>, AdapterError> {
-    one(
-        db,
-        "UPDATE authgate_sessions SET expires = $2 WHERE session_token = $1 \
-         RETURNING session_token, user_id, expires",
-        session_token,
-        Some(expires),
-    )
-    .await
+    let row = with_pool!(db, |pool| {
+        sqlx::query_as::<_, SessionRow>(
+            "UPDATE authgate_sessions SET expires = $2 WHERE session_token = $1 AND expires > $3 \
+             RETURNING session_token, user_id, expires",
+        )
+        .bind(session_token)
+        .bind(Ts::new(expires))
+        .bind(Ts::now())
+        .fetch_optional(pool)
+        .await
+    });
+    Ok(row.map_err(db_err)?.map(from_row))
 }
 
 pub(crate) async fn delete(
@@ -254,16 +259,19 @@ pub(crate) async fn delete_all(
     user_id: &str,
     keep: Option<&str>,
 ) -> Result<u64, AdapterError> {
-    let done = with_pool!(db, |pool| {
-        sqlx::query(
+    // Expired rows go too, but only live sessions are counted (as `list_sessions` shows
+    // them, and as Redis, where expired sessions are already gone, counts).
+    let expires: Vec<Ts> = with_pool!(db, |pool| {
+        sqlx::query_scalar::<_, Ts>(
             "DELETE FROM authgate_sessions \
-             WHERE user_id = $1 AND ($2 IS NULL OR session_token <> $2)",
+             WHERE user_id = $1 AND ($2 IS NULL OR session_token <> $2) RETURNING expires",
         )
         .bind(user_id)
         .bind(keep)
-        .execute(pool)
+        .fetch_all(pool)
         .await
-        .map(|done| done.rows_affected())
-    });
-    done.map_err(db_err)
+    })
+    .map_err(db_err)?;
+    let now = Ts::now().0;
+    Ok(expires.iter().filter(|at| at.0 > now).count() as u64)
 }

@@ -268,11 +268,16 @@ impl Adapter for MemoryAdapter {
         session_token: &str,
         expires: OffsetDateTime,
     ) -> Result<Option<AdapterSession>, AdapterError> {
+        let now = now();
         let mut store = self.store();
-        Ok(store.sessions.get_mut(session_token).map(|s| {
-            s.expires = expires;
-            s.clone()
-        }))
+        Ok(store
+            .sessions
+            .get_mut(session_token)
+            .filter(|s| s.expires > now)
+            .map(|s| {
+                s.expires = expires;
+                s.clone()
+            }))
     }
 
     async fn delete_session(
@@ -300,12 +305,17 @@ impl Adapter for MemoryAdapter {
         user_id: &str,
         keep: Option<&str>,
     ) -> Result<u64, AdapterError> {
-        let mut store = self.store();
-        let before = store.sessions.len();
-        store
-            .sessions
-            .retain(|token, s| s.user_id != user_id || Some(token.as_str()) == keep);
-        Ok(u64::try_from(before - store.sessions.len()).unwrap_or(u64::MAX))
+        // Expired sessions go too; live ones are counted.
+        let now = now();
+        let mut live = 0u64;
+        self.store().sessions.retain(|token, s| {
+            let keep_it = s.user_id != user_id || Some(token.as_str()) == keep;
+            if !keep_it && s.expires > now {
+                live += 1;
+            }
+            keep_it
+        });
+        Ok(live)
     }
 
     async fn create_verification_token(

@@ -92,7 +92,8 @@ pub trait Adapter: Send + Sync + 'static {
         }
         Ok(found)
     }
-    /// Moves a session's expiry; `None` when there is no such session.
+    /// Moves a session's expiry; `None` when there is no such session or it has expired
+    /// (an expired session is absent: it is not brought back).
     async fn update_session(
         &self,
         session_token: &str,
@@ -106,7 +107,7 @@ pub trait Adapter: Send + Sync + 'static {
     /// A user's unexpired sessions, soonest expiry first.
     async fn list_sessions(&self, user_id: &str) -> Result<Vec<AdapterSession>, AdapterError>;
     /// Deletes a user's sessions, except `keep` (a hashed token) if given; returns how
-    /// many were deleted.
+    /// many unexpired ones were deleted (expired ones may be deleted too, uncounted).
     async fn delete_sessions(&self, user_id: &str, keep: Option<&str>)
         -> Result<u64, AdapterError>;
     /// Stores a verification token.
