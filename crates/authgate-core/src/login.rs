@@ -220,7 +220,7 @@ async fn email(ctx: &RouteCtx<'_>, adapter: &dyn Adapter, user: User) -> Result<
     };
     end_other_session(ctx, adapter, &stored.id).await?;
     let update = UserUpdate {
-        email_verified: Some(now),
+        email_verified: Some(Some(now)),
         ..UserUpdate::default()
     };
     let updated = adapter

@@ -273,17 +273,15 @@ impl Adapter for RedisAdapter {
                 return Err(AdapterError::NotFound(format!("user {id}")));
             };
             let old_email = user.email.clone();
-            let update = update.clone();
-            user.name = update.name.or(user.name);
-            user.email = update.email.or(user.email);
-            user.email_verified = update.email_verified.or(user.email_verified);
-            user.image = update.image.or(user.image);
+            update.clone().apply_to(&mut user);
             let (claim, release) = match (&user.email, old_email) {
                 (Some(new), old) if Some(new) != old.as_ref() => (
                     self.keys.user_email(new),
                     old.map(|old| self.keys.user_email(&old))
                         .unwrap_or_default(),
                 ),
+                // Cleared: the old address is free again.
+                (None, Some(old)) => (String::new(), self.keys.user_email(&old)),
                 _ => (String::new(), String::new()),
             };
             let replaced = self

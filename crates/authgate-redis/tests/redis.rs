@@ -293,7 +293,7 @@ async fn one_of_concurrent_email_changes_wins() {
             .map(|user| {
                 let (adapter, id, email) = (Arc::clone(&adapter), user.id.clone(), target.clone());
                 let update = UserUpdate {
-                    email: Some(email),
+                    email: Some(Some(email)),
                     ..UserUpdate::default()
                 };
                 tokio::spawn(async move { adapter.update_user(&id, update).await })

@@ -109,18 +109,24 @@ pub(crate) async fn update(
     update: UserUpdate,
 ) -> Result<AdapterUser, AdapterError> {
     let row = with_pool!(db, |pool| {
+        // Per field: a flag (change it?) and the new value (NULL clears).
         sqlx::query_as::<_, UserRow>(
-            "UPDATE authgate_users SET name = COALESCE($2, name), \
-             email = COALESCE($3, email), \
-             email_verified = COALESCE($4, email_verified), \
-             image = COALESCE($5, image) \
+            "UPDATE authgate_users SET \
+             name = CASE WHEN $2 THEN $3 ELSE name END, \
+             email = CASE WHEN $4 THEN $5 ELSE email END, \
+             email_verified = CASE WHEN $6 THEN $7 ELSE email_verified END, \
+             image = CASE WHEN $8 THEN $9 ELSE image END \
              WHERE id = $1 RETURNING id, name, email, email_verified, image",
         )
         .bind(id)
-        .bind(update.name.as_deref())
-        .bind(update.email.as_deref())
-        .bind(update.email_verified.map(Ts::new))
-        .bind(update.image.as_deref())
+        .bind(update.name.is_some())
+        .bind(update.name.clone().flatten())
+        .bind(update.email.is_some())
+        .bind(update.email.clone().flatten())
+        .bind(update.email_verified.is_some())
+        .bind(update.email_verified.flatten().map(Ts::new))
+        .bind(update.image.is_some())
+        .bind(update.image.clone().flatten())
         .fetch_optional(pool)
         .await
     });

@@ -195,7 +195,7 @@ pub fn configure_database(
                     .map(str::to_owned);
                 if let Some(name) = new_name {
                     let update = UserUpdate {
-                        name: Some(name.clone()),
+                        name: Some(Some(name.clone())),
                         ..UserUpdate::default()
                     };
                     store

@@ -137,7 +137,7 @@ impl Adapter for MemoryAdapter {
 
     async fn update_user(&self, id: &str, update: UserUpdate) -> Result<AdapterUser, AdapterError> {
         let mut store = self.store();
-        if let Some(email) = update.email.as_deref() {
+        if let Some(Some(email)) = update.email.as_ref() {
             let taken = store
                 .users
                 .values()
@@ -150,18 +150,7 @@ impl Adapter for MemoryAdapter {
             .users
             .get_mut(id)
             .ok_or_else(|| AdapterError::NotFound(format!("user {id}")))?;
-        if let Some(name) = update.name {
-            user.name = Some(name);
-        }
-        if let Some(email) = update.email {
-            user.email = Some(email);
-        }
-        if let Some(at) = update.email_verified {
-            user.email_verified = Some(at);
-        }
-        if let Some(image) = update.image {
-            user.image = Some(image);
-        }
+        update.apply_to(user);
         Ok(user.clone())
     }
 

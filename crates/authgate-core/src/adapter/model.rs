@@ -65,17 +65,46 @@ impl NewUser {
     }
 }
 
-/// Changes to a user; `None` leaves a field as it is.
+/// Changes to a user, field by field (Auth.js `updateUser` with a partial user): `None`
+/// leaves a field as it is, `Some(Some(v))` sets it, `Some(None)` clears it.
+///
+/// ```
+/// use authgate_core::adapter::UserUpdate;
+/// let update = UserUpdate {
+///     name: Some(Some("Ann".into())), // set
+///     image: Some(None),              // clear
+///     ..UserUpdate::default()         // the rest stays
+/// };
+/// assert_eq!(update.email, None);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserUpdate {
-    /// A new name.
-    pub name: Option<String>,
-    /// A new email address.
-    pub email: Option<String>,
-    /// A new verification time.
-    pub email_verified: Option<OffsetDateTime>,
-    /// A new picture URL.
-    pub image: Option<String>,
+    /// The name.
+    pub name: Option<Option<String>>,
+    /// The email address.
+    pub email: Option<Option<String>>,
+    /// The verification time.
+    pub email_verified: Option<Option<OffsetDateTime>>,
+    /// The picture URL.
+    pub image: Option<Option<String>>,
+}
+
+impl UserUpdate {
+    /// Applies the changes to `user`.
+    pub fn apply_to(self, user: &mut super::AdapterUser) {
+        if let Some(name) = self.name {
+            user.name = name;
+        }
+        if let Some(email) = self.email {
+            user.email = email;
+        }
+        if let Some(at) = self.email_verified {
+            user.email_verified = at;
+        }
+        if let Some(image) = self.image {
+            user.image = image;
+        }
+    }
 }
 
 /// A provider account linked to a user (Auth.js `AdapterAccount`).

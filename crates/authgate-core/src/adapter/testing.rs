@@ -155,8 +155,8 @@ pub async fn users(adapter: Arc<dyn Adapter>) {
         .update_user(
             &a.id,
             UserUpdate {
-                name: Some("Renamed".into()),
-                email_verified: Some(verified),
+                name: Some(Some("Renamed".into())),
+                email_verified: Some(Some(verified)),
                 ..UserUpdate::default()
             },
         )
@@ -166,6 +166,39 @@ pub async fn users(adapter: Arc<dyn Adapter>) {
     assert_eq!(updated.email_verified, Some(verified));
     assert_eq!(updated.image, a.image, "fields not in the update are kept");
     assert_eq!(adapter.get_user(&a.id).await.expect("get"), Some(updated));
+    // Fields are cleared with `Some(None)`; a cleared email frees the address.
+    let cleared = adapter
+        .update_user(
+            &a.id,
+            UserUpdate {
+                name: Some(None),
+                email: Some(None),
+                email_verified: Some(None),
+                image: Some(None),
+            },
+        )
+        .await
+        .expect("clearing fields");
+    assert_eq!(
+        (cleared.name, cleared.email.clone(), cleared.email_verified, cleared.image),
+        (None, None, None, None)
+    );
+    assert_eq!(adapter.get_user_by_email(&email).await.expect("by email"), None);
+    let reused = adapter
+        .create_user(new_user(&email))
+        .await
+        .expect("the cleared address is free");
+    adapter.delete_user(&reused.id).await.expect("delete");
+    adapter
+        .update_user(
+            &a.id,
+            UserUpdate {
+                email: Some(Some(email.clone())),
+                ..UserUpdate::default()
+            },
+        )
+        .await
+        .expect("the address back");
     let missing = adapter
         .update_user(&token(), UserUpdate::default())
         .await
@@ -197,7 +230,7 @@ pub async fn users(adapter: Arc<dyn Adapter>) {
         .update_user(
             &b.id,
             UserUpdate {
-                email: Some(email.clone()),
+                email: Some(Some(email.clone())),
                 ..UserUpdate::default()
             },
         )
