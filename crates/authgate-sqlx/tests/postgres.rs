@@ -2,7 +2,6 @@
 //! says why it is skipped (unset, unreachable) and passes. Tests share the database:
 //! they use fresh emails and ids.
 
-#[macro_use]
 mod common;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
@@ -53,7 +52,7 @@ async fn shared() -> Option<(Arc<dyn Adapter>, ())> {
     Some((Arc::new(adapter().await?), ()))
 }
 
-conformance!(shared());
+authgate_core::adapter_conformance!(optional shared());
 
 #[tokio::test]
 async fn migrating_again_is_a_no_op() {

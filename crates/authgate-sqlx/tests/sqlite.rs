@@ -1,7 +1,6 @@
 //! The adapter on SQLite: the conformance suite on a file and in memory, migrations,
 //! connection options, errors.
 
-#[macro_use]
 mod common;
 
 use std::{
@@ -54,7 +53,7 @@ async fn on_file() -> Option<(Arc<dyn Adapter>, TempDb)> {
 }
 
 mod file {
-    conformance!(super::on_file());
+    authgate_core::adapter_conformance!(optional super::on_file());
 }
 
 mod memory {

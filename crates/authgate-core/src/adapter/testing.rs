@@ -9,6 +9,17 @@
 //! authgate_core::adapter_conformance!(async { std::sync::Arc::new(MyAdapter::connect().await) });
 //! ```
 //!
+//! A store that may be missing (a server named by an environment variable) gives an
+//! `Option` of the adapter and of anything that must live until the check ends (a
+//! temporary file, a guard); `None` skips the check (say why before returning it):
+//!
+//! ```ignore
+//! authgate_core::adapter_conformance!(optional async {
+//!     let url = std::env::var("DATABASE_URL").ok()?;
+//!     Some((std::sync::Arc::new(MyAdapter::connect(&url).await) as _, ()))
+//! });
+//! ```
+//!
 //! or all at once: `authgate_core::adapter::testing::run_all(adapter).await`.
 //! A failed check panics with what the adapter did wrong.
 
@@ -52,22 +63,43 @@ pub async fn run_all(adapter: Arc<dyn Adapter>) {
     }
 }
 
-/// One `#[tokio::test]` per conformance check; `$make` is an expression giving a future
-/// of an `Arc<dyn Adapter>` (or of an `Arc` of an adapter type).
+/// One `#[tokio::test]` per conformance check, and a test that every check of
+/// [`CHECKS`] is there. `$make` is an expression giving a future of an
+/// `Arc<dyn Adapter>` (or of an `Arc` of an adapter type); with `optional`, a future of
+/// `Option<(Arc<dyn Adapter>, keep)>`, where `None` skips the check and `keep` lives
+/// until the check ends.
 #[macro_export]
 macro_rules! adapter_conformance {
-    ($make:expr) => {
-        $crate::adapter_conformance!(@tests $make;
+    (optional $make:expr) => {
+        $crate::adapter_conformance!(@tests optional $make;
             users, accounts, sessions, verification_tokens, cascade, concurrency);
     };
-    (@tests $make:expr; $($name:ident),*) => {
+    ($make:expr) => {
+        $crate::adapter_conformance!(optional async {
+            let adapter: ::std::sync::Arc<dyn $crate::adapter::Adapter> = $make.await;
+            Some((adapter, ()))
+        });
+    };
+    (@tests optional $make:expr; $($name:ident),*) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                let adapter: ::std::sync::Arc<dyn $crate::adapter::Adapter> = $make.await;
+                let made: Option<(::std::sync::Arc<dyn $crate::adapter::Adapter>, _)> =
+                    $make.await;
+                let Some((adapter, _keep)) = made else {
+                    return;
+                };
                 $crate::adapter::testing::run(stringify!($name), adapter).await;
             }
         )*
+
+        #[test]
+        fn every_conformance_check_is_run() {
+            assert_eq!(
+                [$(stringify!($name)),*].as_slice(),
+                $crate::adapter::testing::CHECKS
+            );
+        }
     };
 }
 

@@ -6,36 +6,6 @@ use authgate_core::{
 };
 use serde_json::{json, Map};
 
-/// One `#[tokio::test]` per conformance check, like `authgate_core::adapter_conformance!`
-/// but with a way out: `$make` is a future of `Option<(Arc<dyn Adapter>, keep)>`, `None`
-/// when the test is skipped (it said why), `keep` what must live until the check ends
-/// (a temporary file).
-macro_rules! conformance {
-    ($make:expr) => {
-        conformance!(@tests $make;
-            users, accounts, sessions, verification_tokens, cascade, concurrency);
-    };
-    (@tests $make:expr; $($name:ident),*) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let Some((adapter, _keep)) = $make.await else {
-                    return;
-                };
-                authgate_core::adapter::testing::run(stringify!($name), adapter).await;
-            }
-        )*
-
-        #[test]
-        fn every_check_is_run() {
-            assert_eq!(
-                [$(stringify!($name)),*].as_slice(),
-                authgate_core::adapter::testing::CHECKS
-            );
-        }
-    };
-}
-
 /// An email no other test uses.
 pub(crate) fn unique_email() -> String {
     format!("u-{}@sqlx.example", uuid::Uuid::new_v4().simple())
