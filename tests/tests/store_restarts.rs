@@ -12,6 +12,7 @@
 
 use std::time::{Duration, Instant};
 
+use authgate_test_support::{restartable_redis, start_redis, stop_redis};
 use authgate_tests::{get_with, spawn_database, Framework, Resp, SESSION};
 
 /// Asks `/api/me` with `cookie` until the answer is not a 503 (the store is back),
@@ -83,7 +84,7 @@ async fn redis_restarted(fw: Framework, url: &str) {
     let cookie = b.cookie_pair(SESSION).expect("a session");
     assert_eq!(b.get("/api/me").await.status, 200);
 
-    redis_cli(url, &["shutdown", "nosave"]);
+    stop_redis(url);
     let res = get_with(&server.base, "/api/me", Some(&cookie), None).await;
     assert_eq!(res.status, 503, "{fw:?}: {}", res.body);
     assert!(res.set_cookie(SESSION).is_none(), "the cookie is kept");
@@ -96,75 +97,6 @@ async fn redis_restarted(fw: Framework, url: &str) {
     let again = server.browser();
     again.sign_in("alice", "wonderland").await;
     assert_eq!(again.get("/api/me").await.json()["user"]["id"], "1");
-}
-
-fn redis_cli(url: &str, args: &[&str]) {
-    let status = std::process::Command::new("redis-cli")
-        .args(["-u", url])
-        .args(args)
-        .status()
-        .expect("redis-cli");
-    assert!(status.success(), "redis-cli {args:?}");
-}
-
-/// Starts the Redis server with the machine's command (keeps nothing on disk) and waits
-/// until it answers.
-fn start_redis() {
-    let status = std::process::Command::new("redis-server")
-        .args([
-            "--daemonize",
-            "yes",
-            "--bind",
-            "127.0.0.1",
-            "-::1",
-            "--port",
-            "6379",
-        ])
-        .args([
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            "/var/lib/redis",
-        ])
-        .args(["--logfile", "/var/log/redis/ci.log"])
-        .status()
-        .expect("redis-server");
-    assert!(status.success(), "redis-server did not start");
-    let start = Instant::now();
-    while !std::process::Command::new("redis-cli")
-        .arg("ping")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "PONG")
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "Redis did not answer"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// Whether this test may stop and start the Redis server at `url`: a local one on the
-/// default port, with `redis-server` and `redis-cli` at hand.
-fn restartable_redis(url: &str) -> Result<(), String> {
-    let local = ["redis://127.0.0.1:6379", "redis://localhost:6379"]
-        .iter()
-        .any(|u| url.trim_end_matches('/') == *u);
-    if !local {
-        return Err(format!("REDIS_URL is not the local server on 6379 ({url})"));
-    }
-    for tool in ["redis-server", "redis-cli"] {
-        let found = std::process::Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !found {
-            return Err(format!("{tool} is not installed"));
-        }
-    }
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread")]

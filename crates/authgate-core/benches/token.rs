@@ -7,33 +7,19 @@ use std::hint::black_box;
 
 use authgate_core::{http, Auth, AuthConfig, Token, TokenCodec, TokenFormat};
 use criterion::{criterion_group, criterion_main, Criterion};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 const SECRET: &str = "authgate-bench-secret-0123456789-abcdefghijklmnop";
 
-/// A typical session payload: the standard claims, a role, an id and a provider
-/// access token, about 600 bytes once encrypted.
+#[path = "common/claims.rs"]
+mod claims;
+
+/// A typical session payload, issued now (`common/claims.rs`).
 fn claims() -> Map<String, Value> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    let v = json!({
-        "name": "Alice Liddell",
-        "email": "alice@example.com",
-        "picture": "https://avatars.example.com/u/123456?v=4",
-        "sub": "8c3f2b1e-5d6a-4f7e-9b0c-1a2d3e4f5a6b",
-        "id": "8c3f2b1e-5d6a-4f7e-9b0c-1a2d3e4f5a6b",
-        "role": "admin",
-        "provider": "github",
-        "access_token": "gho_16C7e42F292c6912E7710c838347Ae178B4a",
-        "iat": now,
-        "exp": now + 30 * 24 * 3600,
-        "jti": "1272c684-f12e-4953-90aa-0fc8007884d6",
-    });
-    match v {
-        Value::Object(m) => m,
-        _ => unreachable!(),
-    }
+    claims::sample_claims(now)
 }
 
 fn codec(c: &mut Criterion) {

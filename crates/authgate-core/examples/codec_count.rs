@@ -15,7 +15,9 @@
 use std::hint::black_box;
 
 use authgate_core::{Token, TokenCodec, TokenFormat};
-use serde_json::json;
+
+#[path = "../benches/common/claims.rs"]
+mod claims;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -27,22 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "authjs.session-token",
     )?;
     let now = 1_800_000_000_i64;
-    let claims = json!({
-        "name": "Alice Liddell",
-        "email": "alice@example.com",
-        "picture": "https://avatars.example.com/u/123456?v=4",
-        "sub": "8c3f2b1e-5d6a-4f7e-9b0c-1a2d3e4f5a6b",
-        "id": "8c3f2b1e-5d6a-4f7e-9b0c-1a2d3e4f5a6b",
-        "role": "admin",
-        "provider": "github",
-        "access_token": "gho_16C7e42F292c6912E7710c838347Ae178B4a",
-        "iat": now,
-        "exp": now + 30 * 24 * 3600,
-        "jti": "1272c684-f12e-4953-90aa-0fc8007884d6",
-    });
-    let serde_json::Value::Object(claims) = claims else {
-        return Err("claims".into());
-    };
+    let claims = claims::sample_claims(now);
     let token = Token::from_claims(claims.clone())?;
     let cookie = codec.encode(&claims)?;
     for _ in 0..n {

@@ -398,34 +398,9 @@ async fn a_killed_connection_is_replaced() {
 async fn a_restarted_server_is_reconnected() {
     with_redis(|redis| async move {
         let (adapter, user) = adapter_with_user(&redis).await;
-        let status = std::process::Command::new("redis-cli")
-            .args(["-u", &redis.url, "shutdown", "nosave"])
-            .status()
-            .expect("redis-cli");
-        assert!(status.success());
+        authgate_test_support::stop_redis(&redis.url);
         backend_or_ok(adapter.get_user(&user.id).await);
-        let status = std::process::Command::new("redis-server")
-            .args([
-                "--daemonize",
-                "yes",
-                "--bind",
-                "127.0.0.1",
-                "-::1",
-                "--port",
-                "6379",
-            ])
-            .args([
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                "/var/lib/redis",
-            ])
-            .args(["--logfile", "/var/log/redis/ci.log"])
-            .status()
-            .expect("redis-server");
-        assert!(status.success());
+        authgate_test_support::start_redis();
         // The data is gone with the restart: write again, then read.
         let start = Instant::now();
         let again = loop {

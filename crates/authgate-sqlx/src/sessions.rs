@@ -42,22 +42,24 @@ pub(crate) async fn create(
     })
 }
 
+/// A session joined with its user, as selected.
+type JoinedRow = (
+    String,
+    Ts,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<Ts>,
+    Option<String>,
+);
+
 /// The session, if unexpired, and its user: one query.
 pub(crate) async fn get_with_user(
     db: &Db,
     session_token: &str,
 ) -> Result<Option<(AdapterSession, AdapterUser)>, AdapterError> {
-    type Row = (
-        String,
-        Ts,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<Ts>,
-        Option<String>,
-    );
     let row = with_pool!(db, |pool| {
-        sqlx::query_as::<_, Row>(
+        sqlx::query_as::<_, JoinedRow>(
             "SELECT s.session_token, s.expires, \
              u.id, u.name, u.email, u.email_verified, u.image \
              FROM authgate_sessions s JOIN authgate_users u ON u.id = s.user_id \
@@ -79,17 +81,6 @@ pub(crate) async fn get_with_user(
 /// Sessions read with one query: `IN` lists come in these sizes (the tokens padded by
 /// repeating the last one), so few distinct statements are prepared and cached.
 const BATCH_SIZES: [usize; 7] = [1, 2, 4, 8, 16, 32, 64];
-
-/// A session joined with its user, as selected.
-type JoinedRow = (
-    String,
-    Ts,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<Ts>,
-    Option<String>,
-);
 
 /// The sessions, if unexpired, and their users, one answer per token in order: one query
 /// per 64 tokens. On SQLite the rows come back as one JSON array in one row: sqlx hands

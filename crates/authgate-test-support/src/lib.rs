@@ -15,6 +15,7 @@ mod encoding;
 mod flaky;
 mod guards;
 pub mod idp;
+mod redis_server;
 mod response;
 mod smtp;
 
@@ -26,6 +27,7 @@ pub use encoding::{
 pub use flaky::FlakyAdapter;
 pub use guards::assert_guard_modes;
 pub use idp::{IdpConfig, IdpUser, Misbehaviour, MockIdp, SigningAlg};
+pub use redis_server::{restart_redis, restartable_redis, start_redis, stop_redis};
 pub use response::{assert_cookie_attrs, cookie_attr, raw_request, RawResp, Resp};
 pub use smtp::{SinkMode, SmtpMessage, SmtpSink};
 

@@ -212,10 +212,18 @@ pub async fn users(adapter: Arc<dyn Adapter>) {
         .await
         .expect("clearing fields");
     assert_eq!(
-        (cleared.name, cleared.email.clone(), cleared.email_verified, cleared.image),
+        (
+            cleared.name,
+            cleared.email.clone(),
+            cleared.email_verified,
+            cleared.image
+        ),
         (None, None, None, None)
     );
-    assert_eq!(adapter.get_user_by_email(&email).await.expect("by email"), None);
+    assert_eq!(
+        adapter.get_user_by_email(&email).await.expect("by email"),
+        None
+    );
     let reused = adapter
         .create_user(new_user(&email))
         .await
