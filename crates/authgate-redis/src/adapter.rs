@@ -433,6 +433,10 @@ impl Adapter for RedisAdapter {
         Ok(Some((session, parse(&user)?)))
     }
 
+    fn gathers_session_reads(&self) -> bool {
+        true
+    }
+
     async fn get_sessions_and_users(
         &self,
         session_tokens: &[String],

@@ -80,6 +80,10 @@ impl Adapter for SqlxAdapter {
         sessions::get_with_user(&self.db, session_token).await
     }
 
+    fn gathers_session_reads(&self) -> bool {
+        true
+    }
+
     async fn get_sessions_and_users(
         &self,
         session_tokens: &[String],

@@ -172,6 +172,10 @@ impl Adapter for FlakyAdapter {
         self.reading(1).await?;
         self.inner.get_session_and_user(session_token).await
     }
+    /// Gathered, so tests see reads share store calls (whatever the inner adapter does).
+    fn gathers_session_reads(&self) -> bool {
+        true
+    }
     async fn get_sessions_and_users(
         &self,
         session_tokens: &[String],

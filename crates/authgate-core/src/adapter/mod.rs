@@ -77,11 +77,16 @@ pub trait Adapter: Send + Sync + 'static {
         &self,
         session_token: &str,
     ) -> Result<Option<(AdapterSession, AdapterUser)>, AdapterError>;
+    /// Whether session reads that arrive while one is in flight should be gathered and
+    /// read with one [`Adapter::get_sessions_and_users`] call. Default `false` (each read
+    /// goes to [`Adapter::get_session_and_user`] on its own); an adapter that answers a
+    /// batch in one round trip says `true` (the SQL and Redis adapters do).
+    fn gathers_session_reads(&self) -> bool {
+        false
+    }
     /// [`Adapter::get_session_and_user`] for several sessions at once, one answer per
-    /// token, in order (a token may appear more than once). Session reads that arrive
-    /// while one is in flight are gathered and read with one call, so a store that
-    /// answers this in one round trip (the SQL and Redis adapters do) serves many
-    /// concurrent requests per round trip. The default asks one by one.
+    /// token, in order (a token may appear more than once); used for gathered reads (see
+    /// [`Adapter::gathers_session_reads`]). The default asks one by one.
     async fn get_sessions_and_users(
         &self,
         session_tokens: &[String],

@@ -1,18 +1,25 @@
 //! Database session reads gathered while one is in flight, so a store round trip serves
-//! many concurrent requests ([`crate::adapter::Adapter::get_sessions_and_users`]).
+//! many concurrent requests ([`crate::adapter::Adapter::get_sessions_and_users`]), for
+//! adapters that ask for it ([`crate::adapter::Adapter::gathers_session_reads`]).
 //!
-//! A read with nothing in flight goes to the store alone, at once (no added latency, no
-//! task). Reads that arrive meanwhile wait in a queue; when the first read is done, one
-//! spawned task reads the whole queue with one call, and again while reads keep coming.
-//! This is not a cache: every read is answered by a store read that started after the
-//! request asked, so a session deleted (signed out, revoked) before a request arrives
-//! is never served to it.
+//! A read with nothing in flight goes to the store alone, at once. Reads that arrive
+//! meanwhile wait in a queue. When the read in flight ends, however it ends (answered,
+//! failed, its request cancelled, a panic: a guard's `Drop`), the first waiter still
+//! waiting is told to lead: it reads its own token and the queue's next 63 with one
+//! store call, answers them, and hands over in turn. No task is spawned, so nothing
+//! depends on a runtime other than the requests' own. This is not a cache: every read is
+//! answered by a store call that started after its request asked, so a session deleted
+//! (signed out, revoked) before a request arrives is never served to it.
 //!
-//! Cancellation and panics: the first read hands the queue to a task when it ends,
-//! however it ends (a guard's `Drop`); a task that panics drops the waiting senders, so
-//! their reads fail (as a store error, answered 503) instead of hanging.
+//! A leader cancelled in the middle of a batch puts the reads it took back at the head of
+//! the queue. A read in flight for longer than [`STALLED`] no longer gathers new reads:
+//! they go to the store on their own, as without gathering, so one stalled call does not
+//! hold every new request.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::{
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    time::{Duration, Instant},
+};
 
 use tokio::sync::oneshot;
 
@@ -21,16 +28,27 @@ use crate::adapter::{Adapter, AdapterError, AdapterSession, AdapterUser};
 /// What a session read finds.
 pub(crate) type Found = Option<(AdapterSession, AdapterUser)>;
 
-type Reply = oneshot::Sender<Result<Found, AdapterError>>;
+/// What a waiting read is told.
+enum Message {
+    /// Its answer.
+    Answer(Result<Found, AdapterError>),
+    /// To read (its token and the queue) and answer the others.
+    Lead,
+}
+
+type Reply = oneshot::Sender<Message>;
 
 /// The most tokens read with one store call.
 const MAX_BATCH: usize = 64;
 
+/// A read in flight for this long no longer gathers new reads.
+const STALLED: Duration = Duration::from_millis(250);
+
 #[derive(Default)]
 struct Queue {
-    /// A read (or a task draining the queue) is in flight.
-    busy: bool,
-    waiting: Vec<(String, Reply)>,
+    /// When the read (or batch) in flight started; `None` when none is.
+    busy_since: Option<Instant>,
+    waiting: std::collections::VecDeque<(String, Reply)>,
 }
 
 /// Gathers concurrent session reads (one per engine).
@@ -47,127 +65,177 @@ impl SessionReads {
         adapter: &Arc<dyn Adapter>,
         hashed: &str,
     ) -> Result<Found, AdapterError> {
-        let waiting = {
+        if !adapter.gathers_session_reads() {
+            return adapter.get_session_and_user(hashed).await;
+        }
+        /// What this read does, decided under the lock.
+        enum Turn {
+            Alone,
+            Lead(HandOver),
+            Wait(oneshot::Receiver<Message>),
+        }
+        let turn = {
             let mut queue = lock(&self.queue);
-            if queue.busy {
-                let (tx, rx) = oneshot::channel();
-                queue.waiting.push((hashed.to_owned(), tx));
-                Some(rx)
-            } else {
-                queue.busy = true;
-                None
+            match queue.busy_since {
+                // The read in flight is stalled: this one goes alone.
+                Some(since) if since.elapsed() >= STALLED => Turn::Alone,
+                Some(_) => {
+                    let (tx, rx) = oneshot::channel();
+                    queue.waiting.push_back((hashed.to_owned(), tx));
+                    Turn::Wait(rx)
+                }
+                None => {
+                    queue.busy_since = Some(Instant::now());
+                    Turn::Lead(HandOver(Arc::clone(&self.queue)))
+                }
             }
         };
-        if let Some(rx) = waiting {
-            return rx.await.unwrap_or_else(|_| Err(abandoned()));
-        }
-        let _hand_over = HandOver {
-            queue: Arc::clone(&self.queue),
-            adapter: Arc::clone(adapter),
+        let rx = match turn {
+            Turn::Alone => return adapter.get_session_and_user(hashed).await,
+            Turn::Lead(_hand_over) => return adapter.get_session_and_user(hashed).await,
+            Turn::Wait(rx) => rx,
         };
-        adapter.get_session_and_user(hashed).await
+        let mut waiting = Waiting {
+            rx,
+            queue: Arc::clone(&self.queue),
+            done: false,
+        };
+        let message = (&mut waiting.rx).await;
+        waiting.done = true;
+        match message {
+            Ok(Message::Answer(answer)) => answer,
+            Ok(Message::Lead) => self.lead(adapter, hashed).await,
+            Err(_) => Err(abandoned()),
+        }
+    }
+
+    /// Reads `own` and the next reads of the queue with one store call, answers them,
+    /// and hands over.
+    async fn lead(&self, adapter: &Arc<dyn Adapter>, own: &str) -> Result<Found, AdapterError> {
+        let _hand_over = HandOver(Arc::clone(&self.queue));
+        let mut batch = Batch {
+            queue: Arc::clone(&self.queue),
+            taken: {
+                let mut queue = lock(&self.queue);
+                queue.busy_since = Some(Instant::now());
+                let take = queue.waiting.len().min(MAX_BATCH - 1);
+                queue.waiting.drain(..take).collect()
+            },
+        };
+        let mut tokens = Vec::with_capacity(batch.taken.len() + 1);
+        tokens.push(own.to_owned());
+        tokens.extend(batch.taken.iter().map(|(token, _)| token.clone()));
+        let found = adapter.get_sessions_and_users(&tokens).await;
+        let mut answers: Vec<Result<Found, AdapterError>> = match found {
+            Ok(found) if found.len() == tokens.len() => found.into_iter().map(Ok).collect(),
+            Ok(found) => {
+                tracing::error!(
+                    asked = tokens.len(),
+                    answered = found.len(),
+                    "get_sessions_and_users answered the wrong number of sessions"
+                );
+                let wrong = "get_sessions_and_users answered the wrong number of sessions";
+                tokens
+                    .iter()
+                    .map(|_| Err(AdapterError::backend(wrong)))
+                    .collect()
+            }
+            Err(err) => {
+                let message = err.to_string();
+                tokens
+                    .iter()
+                    .map(|_| Err(AdapterError::backend(message.clone())))
+                    .collect()
+            }
+        };
+        let others = answers.split_off(1);
+        for ((_, reply), answer) in std::mem::take(&mut batch.taken).into_iter().zip(others) {
+            // A reader that went away no longer waits: nothing to do.
+            let _ = reply.send(Message::Answer(answer));
+        }
+        answers
+            .pop()
+            .unwrap_or_else(|| Err(AdapterError::backend("no answer for the leading read")))
     }
 }
 
-fn lock(queue: &Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
+fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
     // The lock is never held across an await or user code: a poisoned one is usable.
     queue.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn abandoned() -> AdapterError {
-    AdapterError::backend("the session read was abandoned (the store call panicked)")
+    AdapterError::backend("the gathered session read was abandoned")
 }
 
-/// Dropped when the first read ends: the queue goes to a task, or is marked idle.
-struct HandOver {
-    queue: Arc<Mutex<Queue>>,
-    adapter: Arc<dyn Adapter>,
+/// Tells the first waiter still waiting to lead, or marks the queue idle.
+fn hand_over(queue: &Mutex<Queue>) {
+    loop {
+        let next = {
+            let mut q = lock(queue);
+            match q.waiting.pop_front() {
+                Some(next) => next,
+                None => {
+                    q.busy_since = None;
+                    return;
+                }
+            }
+        };
+        // A waiter that went away cannot lead: try the next.
+        if next.1.send(Message::Lead).is_ok() {
+            return;
+        }
+    }
 }
+
+/// Dropped when a read in flight ends, however it ends: hands over.
+struct HandOver(Arc<Mutex<Queue>>);
 
 impl Drop for HandOver {
     fn drop(&mut self) {
-        let mut queue = lock(&self.queue);
-        if queue.waiting.is_empty() {
-            queue.busy = false;
+        hand_over(&self.0);
+    }
+}
+
+/// The reads a leader took from the queue; unanswered ones (the leader was cancelled or
+/// panicked) go back to the head of the queue when it is dropped.
+struct Batch {
+    queue: Arc<Mutex<Queue>>,
+    taken: Vec<(String, Reply)>,
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        if self.taken.is_empty() {
             return;
         }
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                drop(queue);
-                runtime.spawn(drain(Arc::clone(&self.queue), Arc::clone(&self.adapter)));
-            }
-            // No runtime (shutting down): the waiting reads fail.
-            Err(_) => {
-                queue.waiting.clear();
-                queue.busy = false;
-            }
+        let mut queue = lock(&self.queue);
+        for entry in self.taken.drain(..).rev() {
+            queue.waiting.push_front(entry);
         }
     }
 }
 
-/// Reads the queue, [`MAX_BATCH`] tokens per store call, until it is empty.
-async fn drain(queue: Arc<Mutex<Queue>>, adapter: Arc<dyn Adapter>) {
-    let mut abandon = Abandon {
-        queue: Arc::clone(&queue),
-        finished: false,
-    };
-    loop {
-        let batch: Vec<(String, Reply)> = {
-            let mut q = lock(&queue);
-            if q.waiting.is_empty() {
-                // Under the lock: a read that comes next finds the queue idle.
-                q.busy = false;
-                abandon.finished = true;
-                return;
-            }
-            let take = q.waiting.len().min(MAX_BATCH);
-            q.waiting.drain(..take).collect()
-        };
-        let (tokens, replies): (Vec<String>, Vec<Reply>) = batch.into_iter().unzip();
-        let answers: Vec<Result<Found, AdapterError>> =
-            match adapter.get_sessions_and_users(&tokens).await {
-                Ok(found) if found.len() == tokens.len() => found.into_iter().map(Ok).collect(),
-                Ok(found) => {
-                    tracing::error!(
-                        asked = tokens.len(),
-                        answered = found.len(),
-                        "get_sessions_and_users answered the wrong number of sessions"
-                    );
-                    let wrong = "get_sessions_and_users answered the wrong number of sessions";
-                    tokens
-                        .iter()
-                        .map(|_| Err(AdapterError::backend(wrong)))
-                        .collect()
-                }
-                Err(err) => {
-                    let message = err.to_string();
-                    tokens
-                        .iter()
-                        .map(|_| Err(AdapterError::backend(message.clone())))
-                        .collect()
-                }
-            };
-        for (reply, answer) in replies.into_iter().zip(answers) {
-            // A reader that went away no longer waits: nothing to do.
-            let _ = reply.send(answer);
-        }
-    }
-}
-
-/// When the draining task ends early (a panicking store call, or the runtime shutting
-/// down and dropping it), the reads still waiting fail (their senders are dropped) and
-/// the queue is idle again.
-struct Abandon {
+/// A waiting read. Dropped before its message was read (its request cancelled) after it
+/// was told to lead, it hands over instead.
+struct Waiting {
+    rx: oneshot::Receiver<Message>,
     queue: Arc<Mutex<Queue>>,
-    finished: bool,
+    done: bool,
 }
 
-impl Drop for Abandon {
+impl Drop for Waiting {
     fn drop(&mut self) {
-        if !self.finished {
-            let mut queue = lock(&self.queue);
-            queue.waiting.clear();
-            queue.busy = false;
+        if self.done {
+            return;
+        }
+        // No message can arrive after `close`; one that came before is seen here.
+        self.rx.close();
+        if let Ok(Message::Lead) = self.rx.try_recv() {
+            hand_over(&self.queue);
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

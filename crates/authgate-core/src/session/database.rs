@@ -115,9 +115,10 @@ pub(crate) async fn read(
         return SessionOutcome::default();
     };
     let attrs = CookieAttrs { secure };
-    let Ok(adapter) = adapter(state) else {
+    let Some(shared) = &state.config.adapter else {
         return SessionOutcome::default();
     };
+    let adapter = shared.as_ref();
     let hashed = hash_token(&token);
     // App routes may use the cache; `/session` reads (and refreshes) the store.
     let cached = match mode {
@@ -127,10 +128,7 @@ pub(crate) async fn read(
     let from_cache = cached.is_some();
     let found = match cached {
         Some(hit) => Ok(Some(hit)),
-        None => match &state.config.adapter {
-            Some(shared) => state.session_reads.get(shared, &hashed).await,
-            None => adapter.get_session_and_user(&hashed).await,
-        },
+        None => state.session_reads.get(shared, &hashed).await,
     };
     let found = match found {
         Ok(found) => found,

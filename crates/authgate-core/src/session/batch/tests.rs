@@ -1,0 +1,315 @@
+//! Gathered reads: sharing, answers per token, hand-over when a leader is cancelled or
+//! panics, the stall bypass, and adapters that do not gather.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use tokio::sync::Semaphore;
+
+use super::*;
+use crate::adapter::{AdapterAccount, MemoryAdapter, NewUser, UserUpdate, VerificationToken};
+
+/// The memory adapter, with session reads that wait for a permit (the test lets them
+/// through), are counted, and can panic.
+struct Gated {
+    inner: MemoryAdapter,
+    gate: Semaphore,
+    calls: AtomicUsize,
+    read: AtomicUsize,
+    gathers: bool,
+    panic_once: AtomicBool,
+}
+
+impl Gated {
+    fn new(gathers: bool) -> Arc<Self> {
+        Arc::new(Self {
+            inner: MemoryAdapter::new(),
+            gate: Semaphore::new(0),
+            calls: AtomicUsize::new(0),
+            read: AtomicUsize::new(0),
+            gathers,
+            panic_once: AtomicBool::new(false),
+        })
+    }
+
+    async fn pass(&self, tokens: usize) {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.read.fetch_add(tokens, Ordering::SeqCst);
+        let permit = self.gate.acquire().await.expect("gate");
+        permit.forget();
+        assert!(
+            !self.panic_once.swap(false, Ordering::SeqCst),
+            "the store call panicked"
+        );
+    }
+}
+
+#[async_trait]
+impl Adapter for Gated {
+    async fn create_user(&self, user: NewUser) -> Result<AdapterUser, AdapterError> {
+        self.inner.create_user(user).await
+    }
+    async fn create_user_with_account(
+        &self,
+        user: NewUser,
+        account: AdapterAccount,
+    ) -> Result<AdapterUser, AdapterError> {
+        self.inner.create_user_with_account(user, account).await
+    }
+    async fn get_user(&self, id: &str) -> Result<Option<AdapterUser>, AdapterError> {
+        self.inner.get_user(id).await
+    }
+    async fn get_user_by_email(&self, email: &str) -> Result<Option<AdapterUser>, AdapterError> {
+        self.inner.get_user_by_email(email).await
+    }
+    async fn get_user_by_account(
+        &self,
+        provider: &str,
+        provider_account_id: &str,
+    ) -> Result<Option<AdapterUser>, AdapterError> {
+        self.inner
+            .get_user_by_account(provider, provider_account_id)
+            .await
+    }
+    async fn update_user(&self, id: &str, update: UserUpdate) -> Result<AdapterUser, AdapterError> {
+        self.inner.update_user(id, update).await
+    }
+    async fn delete_user(&self, id: &str) -> Result<(), AdapterError> {
+        self.inner.delete_user(id).await
+    }
+    async fn link_account(&self, account: AdapterAccount) -> Result<(), AdapterError> {
+        self.inner.link_account(account).await
+    }
+    async fn update_account(&self, account: AdapterAccount) -> Result<(), AdapterError> {
+        self.inner.update_account(account).await
+    }
+    async fn list_accounts(&self, user_id: &str) -> Result<Vec<AdapterAccount>, AdapterError> {
+        self.inner.list_accounts(user_id).await
+    }
+    async fn unlink_account(&self, provider: &str, id: &str) -> Result<(), AdapterError> {
+        self.inner.unlink_account(provider, id).await
+    }
+    async fn create_session(
+        &self,
+        session: AdapterSession,
+    ) -> Result<AdapterSession, AdapterError> {
+        self.inner.create_session(session).await
+    }
+    async fn get_session_and_user(&self, token: &str) -> Result<Found, AdapterError> {
+        self.pass(1).await;
+        self.inner.get_session_and_user(token).await
+    }
+    fn gathers_session_reads(&self) -> bool {
+        self.gathers
+    }
+    async fn get_sessions_and_users(&self, tokens: &[String]) -> Result<Vec<Found>, AdapterError> {
+        self.pass(tokens.len()).await;
+        let mut found = Vec::new();
+        for token in tokens {
+            found.push(self.inner.get_session_and_user(token).await?);
+        }
+        Ok(found)
+    }
+    async fn update_session(
+        &self,
+        token: &str,
+        expires: OffsetDateTime,
+    ) -> Result<Option<AdapterSession>, AdapterError> {
+        self.inner.update_session(token, expires).await
+    }
+    async fn delete_session(&self, token: &str) -> Result<Option<AdapterSession>, AdapterError> {
+        self.inner.delete_session(token).await
+    }
+    async fn list_sessions(&self, user_id: &str) -> Result<Vec<AdapterSession>, AdapterError> {
+        self.inner.list_sessions(user_id).await
+    }
+    async fn delete_sessions(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> Result<u64, AdapterError> {
+        self.inner.delete_sessions(user_id, keep).await
+    }
+    async fn create_verification_token(
+        &self,
+        token: VerificationToken,
+    ) -> Result<VerificationToken, AdapterError> {
+        self.inner.create_verification_token(token).await
+    }
+    async fn find_verification_token(
+        &self,
+        identifier: &str,
+        token: &str,
+    ) -> Result<Option<VerificationToken>, AdapterError> {
+        self.inner.find_verification_token(identifier, token).await
+    }
+    async fn use_verification_token(
+        &self,
+        identifier: &str,
+        token: &str,
+    ) -> Result<Option<VerificationToken>, AdapterError> {
+        self.inner.use_verification_token(identifier, token).await
+    }
+}
+
+/// `n` users with one session each; their tokens.
+async fn sessions(adapter: &Gated, n: usize) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for i in 0..n {
+        let user = adapter
+            .create_user(NewUser {
+                id: Some(format!("u{i}")),
+                ..NewUser::default()
+            })
+            .await
+            .expect("user");
+        let token = format!("t{i}");
+        adapter
+            .create_session(AdapterSession {
+                session_token: token.clone(),
+                user_id: user.id,
+                expires: OffsetDateTime::now_utc() + time::Duration::hours(1),
+            })
+            .await
+            .expect("session");
+        tokens.push(token);
+    }
+    tokens
+}
+
+type Reads = tokio::task::JoinSet<(String, Result<Found, AdapterError>)>;
+
+/// Starts a read of each token, one after another (so the first leads).
+async fn start(reads: &Arc<SessionReads>, adapter: &Arc<Gated>, tokens: &[String]) -> Reads {
+    let mut set = Reads::new();
+    for token in tokens {
+        let (reads, adapter, token) = (Arc::clone(reads), Arc::clone(adapter), token.clone());
+        set.spawn(async move {
+            let adapter: Arc<dyn Adapter> = adapter;
+            let found = reads.get(&adapter, &token).await;
+            (token, found)
+        });
+        // Let it reach the store or the queue before the next one.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    set
+}
+
+/// Every read is answered with its own session.
+async fn all_answered(mut set: Reads) -> usize {
+    let mut n = 0;
+    let within = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(done) = set.join_next().await {
+            let (token, found) = done.expect("no read panicked");
+            let (session, user) = found.expect("read").expect("found");
+            assert_eq!(session.session_token, token);
+            assert_eq!(user.id, format!("u{}", &token[1..]));
+            n += 1;
+        }
+    })
+    .await;
+    assert!(within.is_ok(), "a read hung");
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_in_flight_gather_the_next_ones() {
+    let adapter = Gated::new(true);
+    let tokens = sessions(&adapter, 10).await;
+    let reads = Arc::new(SessionReads::default());
+    let set = start(&reads, &adapter, &tokens).await;
+    adapter.gate.add_permits(100);
+    assert_eq!(all_answered(set).await, 10);
+    assert_eq!(
+        adapter.calls.load(Ordering::SeqCst),
+        2,
+        "one alone, nine together"
+    );
+    assert_eq!(adapter.read.load(Ordering::SeqCst), 10);
+    assert!(lock(&reads.queue).busy_since.is_none(), "idle again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_leader_hands_over() {
+    let adapter = Gated::new(true);
+    let tokens = sessions(&adapter, 6).await;
+    let reads = Arc::new(SessionReads::default());
+    let mut set = start(&reads, &adapter, &tokens[..1]).await;
+    let rest = start(&reads, &adapter, &tokens[1..]).await;
+    // The leader's request goes away while its read is in flight.
+    set.abort_all();
+    while set.join_next().await.is_some() {}
+    adapter.gate.add_permits(100);
+    assert_eq!(all_answered(rest).await, 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_batch_goes_back_to_the_queue() {
+    let adapter = Gated::new(true);
+    let tokens = sessions(&adapter, 6).await;
+    let reads = Arc::new(SessionReads::default());
+    let first = start(&reads, &adapter, &tokens[..1]).await;
+    let mut second = start(&reads, &adapter, &tokens[1..2]).await;
+    let rest = start(&reads, &adapter, &tokens[2..]).await;
+    // The first read ends: the second leads a batch of all five, and is cancelled.
+    adapter.gate.add_permits(1);
+    assert_eq!(all_answered(first).await, 1);
+    while adapter.calls.load(Ordering::SeqCst) < 2 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    second.abort_all();
+    while second.join_next().await.is_some() {}
+    adapter.gate.add_permits(100);
+    assert_eq!(all_answered(rest).await, 4, "taken reads are read again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_store_call_hangs_no_one() {
+    let adapter = Gated::new(true);
+    let tokens = sessions(&adapter, 5).await;
+    let reads = Arc::new(SessionReads::default());
+    adapter.panic_once.store(true, Ordering::SeqCst);
+    let mut first = start(&reads, &adapter, &tokens[..1]).await;
+    let rest = start(&reads, &adapter, &tokens[1..]).await;
+    adapter.gate.add_permits(100);
+    let done = tokio::time::timeout(Duration::from_secs(10), first.join_next())
+        .await
+        .expect("answered")
+        .expect("a task");
+    assert!(done.expect_err("its read panicked").is_panic());
+    assert_eq!(all_answered(rest).await, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_read_does_not_hold_new_ones() {
+    let adapter = Gated::new(true);
+    let tokens = sessions(&adapter, 2).await;
+    let reads = Arc::new(SessionReads::default());
+    let stalled = start(&reads, &adapter, &tokens[..1]).await;
+    tokio::time::sleep(STALLED + Duration::from_millis(50)).await;
+    let fresh = start(&reads, &adapter, &tokens[1..]).await;
+    // The new read is at the store itself (a second call), not queued behind the first.
+    let within = tokio::time::timeout(Duration::from_secs(5), async {
+        while adapter.calls.load(Ordering::SeqCst) < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert!(within.is_ok(), "the new read waited for the stalled one");
+    assert!(lock(&reads.queue).waiting.is_empty());
+    adapter.gate.add_permits(2);
+    assert_eq!(all_answered(fresh).await, 1);
+    assert_eq!(all_answered(stalled).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adapters_that_do_not_gather_read_alone() {
+    let adapter = Gated::new(false);
+    let tokens = sessions(&adapter, 5).await;
+    let reads = Arc::new(SessionReads::default());
+    let set = start(&reads, &adapter, &tokens).await;
+    adapter.gate.add_permits(100);
+    assert_eq!(all_answered(set).await, 5);
+    assert_eq!(adapter.calls.load(Ordering::SeqCst), 5);
+}
