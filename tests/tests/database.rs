@@ -682,7 +682,50 @@ async fn concurrent_session_reads_share_store_calls(fw: Framework) {
     assert_eq!(bob.get("/api/me").await.json()["user"]["id"], "2");
 }
 
+/// With the session cache on, a read whose store answer was in flight while the session
+/// was signed out does not put it back in the cache.
+async fn a_read_overlapping_a_sign_out_is_not_cached(fw: Framework) {
+    let flaky = FlakyAdapter::new(Arc::new(authgate::adapter::MemoryAdapter::new()));
+    let server = spawn_database(fw, Arc::new(flaky.clone()), |b| {
+        b.database_session_cache(std::time::Duration::from_secs(60))
+    })
+    .await;
+    let bob = server.browser();
+    bob.sign_in("bob", "builder").await;
+    let cookie = bob.cookie_pair(SESSION).expect("a session");
+    flaky.set_read_delay(std::time::Duration::from_millis(400));
+    let base = server.base.clone();
+    let read = tokio::spawn({
+        let cookie = cookie.clone();
+        async move { get_with(&base, "/api/me", Some(&cookie), None).await }
+    });
+    // The read has its answer in flight; bob signs out meanwhile.
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let csrf = bob.csrf().await;
+    bob.post_form("/auth/signout", &[("csrfToken", &csrf)])
+        .await;
+    let res = read.await.expect("the read");
+    assert_eq!(res.status, 200, "it started before the sign-out");
+    // Nothing may answer from the cache now: with the store down, a cached entry would
+    // be a 200.
+    flaky.set_read_delay(std::time::Duration::ZERO);
+    flaky.set_down(true);
+    let res = get_with(&server.base, "/api/me", Some(&cookie), None).await;
+    assert_ne!(
+        res.status, 200,
+        "a signed-out session was served from the cache"
+    );
+    flaky.set_down(false);
+    assert_eq!(
+        get_with(&server.base, "/api/me", Some(&cookie), None)
+            .await
+            .status,
+        401
+    );
+}
+
 suite!(
+    a_read_overlapping_a_sign_out_is_not_cached,
     concurrent_session_reads_share_store_calls,
     the_session_cache_never_outlives_a_sign_out_here,
     refreshed_tokens_are_written_back_to_the_account,

@@ -260,11 +260,11 @@ async fn end_other_session(
         .await
         .map_err(|e| adapter_error("get_session_and_user", e))?;
     if let Some((_, owner)) = current.filter(|(_, owner)| owner.id != user_id) {
-        adapter
-            .delete_session(&hashed)
-            .await
-            .map_err(|e| adapter_error("delete_session", e))?;
         ctx.state.sessions.remove(&hashed);
+        let deleted = adapter.delete_session(&hashed).await;
+        // Again after the delete: a read that overlapped it may have cached it.
+        ctx.state.sessions.remove(&hashed);
+        deleted.map_err(|e| adapter_error("delete_session", e))?;
         tracing::info!(
             previous_user = %owner.id,
             "email sign-in as another user: the previous session was deleted"

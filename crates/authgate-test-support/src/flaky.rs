@@ -50,7 +50,9 @@ impl FlakyAdapter {
         }
     }
 
-    /// Makes every session read take `delay` (a slow store), so concurrent reads overlap.
+    /// Makes every session read take `delay` (a slow store), so concurrent reads overlap:
+    /// the store is read first and the answer comes back after `delay`, as an answer
+    /// in flight does (a delete in the meantime does not change it).
     pub fn set_read_delay(&self, delay: Duration) {
         let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
         self.read_delay_ms.store(ms, Ordering::SeqCst);
@@ -64,15 +66,19 @@ impl FlakyAdapter {
         )
     }
 
-    async fn reading(&self, sessions: usize) -> Result<(), AdapterError> {
+    fn reading(&self, sessions: usize) -> Result<(), AdapterError> {
         self.check()?;
         self.session_reads.fetch_add(1, Ordering::SeqCst);
         self.sessions_read.fetch_add(sessions, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn answer_later<T>(&self, answer: T) -> T {
         let delay = self.read_delay_ms.load(Ordering::SeqCst);
         if delay > 0 {
             tokio::time::sleep(Duration::from_millis(delay)).await;
         }
-        Ok(())
+        answer
     }
 
     /// Takes the store down (`true`) or brings it back.
@@ -169,8 +175,9 @@ impl Adapter for FlakyAdapter {
         &self,
         session_token: &str,
     ) -> Result<Option<(AdapterSession, AdapterUser)>, AdapterError> {
-        self.reading(1).await?;
-        self.inner.get_session_and_user(session_token).await
+        self.reading(1)?;
+        let found = self.inner.get_session_and_user(session_token).await;
+        self.answer_later(found).await
     }
     /// Gathered, so tests see reads share store calls (whatever the inner adapter does).
     fn gathers_session_reads(&self) -> bool {
@@ -180,8 +187,9 @@ impl Adapter for FlakyAdapter {
         &self,
         session_tokens: &[String],
     ) -> Result<Vec<Option<(AdapterSession, AdapterUser)>>, AdapterError> {
-        self.reading(session_tokens.len()).await?;
-        self.inner.get_sessions_and_users(session_tokens).await
+        self.reading(session_tokens.len())?;
+        let found = self.inner.get_sessions_and_users(session_tokens).await;
+        self.answer_later(found).await
     }
     async fn update_session(
         &self,

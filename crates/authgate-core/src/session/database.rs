@@ -96,10 +96,13 @@ pub(crate) async fn delete(
     };
     let hashed = hash_token(&token);
     state.sessions.remove(&hashed);
-    adapter(state)?
+    let deleted = adapter(state)?
         .delete_session(&hashed)
         .await
-        .map_err(|e| Error::auth(ErrorCode::AdapterError, format!("delete_session: {e}")))
+        .map_err(|e| Error::auth(ErrorCode::AdapterError, format!("delete_session: {e}")));
+    // Again: a read that overlapped the delete may have cached it meanwhile.
+    state.sessions.remove(&hashed);
+    deleted
 }
 
 /// Reads a database session: the session and user, the sliding expiry, `session`.
@@ -121,6 +124,7 @@ pub(crate) async fn read(
     let adapter = shared.as_ref();
     let hashed = hash_token(&token);
     // App routes may use the cache; `/session` reads (and refreshes) the store.
+    let seen = state.sessions.epoch();
     let cached = match mode {
         ReadMode::App => state.sessions.get(&hashed),
         ReadMode::Route(_) => None,
@@ -176,7 +180,7 @@ pub(crate) async fn read(
         _ if !from_cache => {
             let mut fresh = session.clone();
             fresh.expires = expires;
-            state.sessions.insert(&fresh, &user);
+            state.sessions.insert(seen, &fresh, &user);
         }
         _ => {}
     }

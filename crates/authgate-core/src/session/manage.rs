@@ -101,11 +101,10 @@ pub(crate) async fn revoke(
         return Ok(false);
     };
     state.sessions.remove(&target.session_token);
-    let deleted = adapter
-        .delete_session(&target.session_token)
-        .await
-        .map_err(store_error)?;
-    Ok(deleted.is_some())
+    let deleted = adapter.delete_session(&target.session_token).await;
+    // Again after the delete: a read that overlapped it may have cached the session.
+    state.sessions.remove(&target.session_token);
+    Ok(deleted.map_err(store_error)?.is_some())
 }
 
 /// Revokes every session of the signed-in user but this request's; how many.
@@ -118,13 +117,22 @@ pub(crate) async fn revoke_others(
         return Ok(0);
     };
     let adapter = adapter(state)?;
-    for s in adapter.list_sessions(&user_id).await.map_err(store_error)? {
-        if s.session_token != hashed {
-            state.sessions.remove(&s.session_token);
-        }
-    }
-    adapter
-        .delete_sessions(&user_id, Some(&hashed))
+    let others: Vec<String> = adapter
+        .list_sessions(&user_id)
         .await
-        .map_err(store_error)
+        .map_err(store_error)?
+        .into_iter()
+        .map(|s| s.session_token)
+        .filter(|token| *token != hashed)
+        .collect();
+    let forget = || {
+        for token in &others {
+            state.sessions.remove(token);
+        }
+    };
+    forget();
+    let deleted = adapter.delete_sessions(&user_id, Some(&hashed)).await;
+    // Again after the delete: a read that overlapped it may have cached one.
+    forget();
+    deleted.map_err(store_error)
 }
