@@ -4,8 +4,8 @@ use std::future::Future;
 
 use async_trait::async_trait;
 use authgate_core::adapter::{
-    Adapter, AdapterAccount, AdapterError, AdapterSession, AdapterUser, NewUser, UserUpdate,
-    VerificationToken,
+    Adapter, AdapterAccount, AdapterError, AdapterSession, AdapterUser, NewUser, SessionRead,
+    UserUpdate, VerificationToken,
 };
 use redis::{aio::ConnectionManager, FromRedisValue, ScriptInvocation};
 use serde::{de::DeserializeOwned, Serialize};
@@ -440,7 +440,7 @@ impl Adapter for RedisAdapter {
     async fn get_sessions_and_users(
         &self,
         session_tokens: &[String],
-    ) -> Result<Vec<Option<(AdapterSession, AdapterUser)>>, AdapterError> {
+    ) -> Result<Vec<SessionRead>, AdapterError> {
         let mut script = scripts::GET_SESSIONS_AND_USERS.prepare_invoke();
         for token in session_tokens {
             script.key(self.keys.session(token));
@@ -456,7 +456,9 @@ impl Adapter for RedisAdapter {
             ));
         }
         let now = now();
-        rows.into_iter()
+        // Each row on its own: a record that cannot be read fails its own read only.
+        Ok(rows
+            .into_iter()
             .map(|row| match row.as_slice() {
                 [session, user] => {
                     let session: AdapterSession = parse(session)?;
@@ -465,9 +467,13 @@ impl Adapter for RedisAdapter {
                     }
                     Ok(Some((session, parse(user)?)))
                 }
+                // The script could not read the session record.
+                [session] => Err(parse::<AdapterSession>(session)
+                    .err()
+                    .unwrap_or_else(|| AdapterError::backend("unreadable session record"))),
                 _ => Ok(None),
             })
-            .collect()
+            .collect())
     }
 
     async fn update_session(

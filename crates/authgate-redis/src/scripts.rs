@@ -150,7 +150,8 @@ return {session, user}
 
 /// [`GET_SESSION_AND_USER`] for several sessions in one call (gathered concurrent reads).
 /// KEYS: the session keys. ARGV: the key prefix. Answers, per key in order, `{session,
-/// user}` or `{}` (no session, or its user is gone).
+/// user}`, `{}` (no session, or its user is gone), or `{session}` when the session
+/// record cannot be decoded (that read fails; the others of the call go on).
 pub(crate) static GET_SESSIONS_AND_USERS: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -159,8 +160,10 @@ for i, key in ipairs(KEYS) do
   out[i] = {}
   local session = redis.call('GET', key)
   if session then
-    local id = cjson.decode(session)['user_id']
-    if type(id) == 'string' then
+    local ok, id = pcall(function() return cjson.decode(session)['user_id'] end)
+    if not ok then
+      out[i] = {session}
+    elseif type(id) == 'string' then
       local escaped = string.gsub(string.gsub(id, '%%', '%%25'), ':', '%%3A')
       local user = redis.call('GET', ARGV[1] .. 'user:' .. escaped)
       if user then out[i] = {session, user} end

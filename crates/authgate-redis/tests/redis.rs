@@ -142,6 +142,63 @@ async fn an_expired_session_not_yet_evicted_is_absent() {
     .await;
 }
 
+/// Sets a raw value under the adapter's prefix.
+async fn set_raw(redis: &TestRedis, adapter: &RedisAdapter, key: &str, value: &str) {
+    let _: () = redis::cmd("SET")
+        .arg(format!("{}{key}", adapter.prefix()))
+        .arg(value)
+        .query_async(&mut redis.conn.clone())
+        .await
+        .expect("SET");
+}
+
+#[tokio::test]
+async fn an_unreadable_record_fails_only_its_own_read_of_a_batch() {
+    with_redis(|redis| async move {
+        let (adapter, user) = adapter_with_user(&redis).await;
+        let good = session(&user.id, time::Duration::hours(1));
+        adapter.create_session(good.clone()).await.unwrap();
+        // A session record that is not JSON, one that is JSON but not an object, and a
+        // well-formed session whose user record is not JSON.
+        let (not_json, not_object, bad_user) = (token(), token(), token());
+        set_raw(&redis, &adapter, &format!("session:{not_json}"), "{oops").await;
+        set_raw(&redis, &adapter, &format!("session:{not_object}"), "5").await;
+        let broken = adapter
+            .create_user(new_user(&unique_email()))
+            .await
+            .unwrap();
+        let s = AdapterSession {
+            session_token: bad_user.clone(),
+            ..session(&broken.id, time::Duration::hours(1))
+        };
+        adapter.create_session(s).await.unwrap();
+        set_raw(&redis, &adapter, &format!("user:{}", broken.id), "[1,").await;
+
+        let asked = [
+            good.session_token.clone(),
+            not_json,
+            token(),
+            not_object,
+            bad_user,
+            good.session_token.clone(),
+        ];
+        let found = adapter.get_sessions_and_users(&asked).await.unwrap();
+        assert_eq!(found.len(), asked.len());
+        let ok = |i: usize| match &found[i] {
+            Ok(Some((s, u))) => Some((s.session_token.clone(), u.id.clone())),
+            other => panic!("read {i}: {other:?}"),
+        };
+        let expected = Some((good.session_token.clone(), user.id.clone()));
+        assert_eq!(ok(0), expected);
+        assert!(found[1].is_err(), "not JSON: {:?}", found[1]);
+        assert!(matches!(found[2], Ok(None)), "unknown: {:?}", found[2]);
+        assert!(found[3].is_err(), "not an object: {:?}", found[3]);
+        assert!(found[4].is_err(), "unreadable user: {:?}", found[4]);
+        assert_eq!(ok(5), expected);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn listing_sessions_drops_members_whose_session_is_gone() {
     with_redis(|redis| async move {

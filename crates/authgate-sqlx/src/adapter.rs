@@ -1,8 +1,8 @@
 //! The [`Adapter`] methods, each in the file of its table.
 
 use authgate_core::adapter::{
-    Adapter, AdapterAccount, AdapterError, AdapterSession, AdapterUser, NewUser, UserUpdate,
-    VerificationToken,
+    Adapter, AdapterAccount, AdapterError, AdapterSession, AdapterUser, NewUser, SessionRead,
+    UserUpdate, VerificationToken,
 };
 use time::OffsetDateTime;
 
@@ -87,7 +87,7 @@ impl Adapter for SqlxAdapter {
     async fn get_sessions_and_users(
         &self,
         session_tokens: &[String],
-    ) -> Result<Vec<Option<(AdapterSession, AdapterUser)>>, AdapterError> {
+    ) -> Result<Vec<SessionRead>, AdapterError> {
         sessions::get_many_with_user(&self.db, session_tokens).await
     }
 

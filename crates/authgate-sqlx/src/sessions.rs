@@ -1,6 +1,9 @@
 //! `authgate_sessions`.
 
-use authgate_core::adapter::{AdapterError, AdapterSession, AdapterUser};
+use std::collections::HashMap;
+
+use authgate_core::adapter::{AdapterError, AdapterSession, AdapterUser, SessionRead};
+use sqlx::{FromRow, Row};
 use time::OffsetDateTime;
 
 use crate::{
@@ -70,12 +73,7 @@ pub(crate) async fn get_with_user(
         .fetch_optional(pool)
         .await
     });
-    Ok(row.map_err(db_err)?.map(
-        |(session_token, expires, id, name, email, email_verified, image)| {
-            let user = users::from_row((id, name, email, email_verified, image));
-            (from_row((session_token, user.id.clone(), expires)), user)
-        },
-    ))
+    Ok(row.map_err(db_err)?.map(joined))
 }
 
 /// Sessions read with one query: `IN` lists come in these sizes (the tokens padded by
@@ -89,9 +87,11 @@ const BATCH_SIZES: [usize; 7] = [1, 2, 4, 8, 16, 32, 64];
 pub(crate) async fn get_many_with_user(
     db: &Db,
     session_tokens: &[String],
-) -> Result<Vec<Option<(AdapterSession, AdapterUser)>>, AdapterError> {
-    let mut found: std::collections::HashMap<String, (AdapterSession, AdapterUser)> =
-        std::collections::HashMap::with_capacity(session_tokens.len());
+) -> Result<Vec<SessionRead>, AdapterError> {
+    // Per token: its row, or the error of a row that could not be read (that token's
+    // read fails, the others go on).
+    let mut found: HashMap<String, Result<(AdapterSession, AdapterUser), String>> =
+        HashMap::with_capacity(session_tokens.len());
     for chunk in session_tokens.chunks(64) {
         let Some(last) = chunk.last() else { continue };
         let size = BATCH_SIZES
@@ -106,7 +106,7 @@ pub(crate) async fn get_many_with_user(
             list.join(", ")
         );
         let padded = chunk.iter().chain(std::iter::repeat(last)).take(size);
-        let rows: Vec<JoinedRow> = match db {
+        match db {
             Db::Sqlite(pool) => {
                 let sql = format!(
                     "SELECT json_group_array(json_array(s.session_token, s.expires, \
@@ -117,62 +117,107 @@ pub(crate) async fn get_many_with_user(
                     query = query.bind(token);
                 }
                 let (json,) = query.fetch_one(pool).await.map_err(db_err)?;
-                sqlite_rows(&json)?
+                sqlite_rows(&json, &mut found)?;
             }
             Db::Postgres(pool) => {
                 let sql = format!(
                     "SELECT s.session_token, s.expires, \
                      u.id, u.name, u.email, u.email_verified, u.image {from}"
                 );
-                let mut query = sqlx::query_as::<_, JoinedRow>(&sql).bind(Ts::now());
+                let mut query = sqlx::query(&sql).bind(Ts::now());
                 for token in padded {
                     query = query.bind(token);
                 }
-                query.fetch_all(pool).await.map_err(db_err)?
+                for row in query.fetch_all(pool).await.map_err(db_err)? {
+                    let token: String = row.try_get(0).map_err(db_err)?;
+                    let joined = JoinedRow::from_row(&row)
+                        .map(joined)
+                        .map_err(|e| e.to_string());
+                    found.insert(token, joined);
+                }
             }
-        };
-        for (session_token, expires, id, name, email, email_verified, image) in rows {
-            let user = users::from_row((id, name, email, email_verified, image));
-            let session = from_row((session_token, user.id.clone(), expires));
-            found.insert(session.session_token.clone(), (session, user));
         }
     }
     Ok(session_tokens
         .iter()
-        .map(|t| found.get(t).cloned())
+        .map(|t| match found.get(t) {
+            None => Ok(None),
+            Some(Ok(joined)) => Ok(Some(joined.clone())),
+            Some(Err(message)) => Err(AdapterError::backend(message.clone())),
+        })
         .collect())
 }
 
-/// The rows of SQLite's `json_group_array` (times are Unix seconds there).
-fn sqlite_rows(json: &str) -> Result<Vec<JoinedRow>, AdapterError> {
-    type JsonRow = (
-        String,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-        Option<String>,
-    );
+/// A joined row as the adapter's session and user.
+fn joined(
+    (session_token, expires, id, name, email, email_verified, image): JoinedRow,
+) -> (AdapterSession, AdapterUser) {
+    let user = users::from_row((id, name, email, email_verified, image));
+    (from_row((session_token, user.id.clone(), expires)), user)
+}
+
+/// A row of SQLite's `json_group_array` (times are Unix seconds there).
+type JsonRow = (
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
+
+/// Reads the rows of SQLite's `json_group_array` into `found`. The whole array is
+/// parsed at once; should that fail (a column holding what its type does not allow:
+/// SQLite does not enforce types), row by row, so only the bad rows' reads fail.
+fn sqlite_rows(
+    json: &str,
+    found: &mut HashMap<String, Result<(AdapterSession, AdapterUser), String>>,
+) -> Result<(), AdapterError> {
+    let rows: Vec<JsonRow> = match serde_json::from_str(json) {
+        Ok(rows) => rows,
+        Err(_) => {
+            let rows: Vec<serde_json::Value> =
+                serde_json::from_str(json).map_err(AdapterError::backend)?;
+            for row in rows {
+                let token = row
+                    .get(0)
+                    .and_then(serde_json::Value::as_str)
+                    .ok_or_else(|| AdapterError::backend("session row without a token"))?
+                    .to_owned();
+                let read = serde_json::from_value::<JsonRow>(row)
+                    .map_err(|e| e.to_string())
+                    .and_then(|row| from_json_row(row).map_err(|e| e.to_string()));
+                found.insert(token, read);
+            }
+            return Ok(());
+        }
+    };
+    for row in rows {
+        let token = row.0.clone();
+        found.insert(token, from_json_row(row).map_err(|e| e.to_string()));
+    }
+    Ok(())
+}
+
+/// A JSON row as the adapter's session and user.
+fn from_json_row(
+    (token, expires, id, name, email, verified, image): JsonRow,
+) -> Result<(AdapterSession, AdapterUser), AdapterError> {
     let at = |secs: i64| {
         OffsetDateTime::from_unix_timestamp(secs)
             .map(Ts)
             .map_err(AdapterError::backend)
     };
-    let rows: Vec<JsonRow> = serde_json::from_str(json).map_err(AdapterError::backend)?;
-    rows.into_iter()
-        .map(|(token, expires, id, name, email, verified, image)| {
-            Ok((
-                token,
-                at(expires)?,
-                id,
-                name,
-                email,
-                verified.map(at).transpose()?,
-                image,
-            ))
-        })
-        .collect()
+    Ok(joined((
+        token,
+        at(expires)?,
+        id,
+        name,
+        email,
+        verified.map(at).transpose()?,
+        image,
+    )))
 }
 
 /// Runs `sql`, which returns `session_token, user_id, expires` of at most one session;

@@ -8,7 +8,7 @@ use std::{
     sync::Arc,
 };
 
-use authgate_core::adapter::{Adapter, AdapterError, NewUser};
+use authgate_core::adapter::{Adapter, AdapterError, AdapterSession, NewUser};
 use authgate_sqlx::{Error, SqlxAdapter, MIGRATIONS_TABLE};
 use sqlx::{migrate::Migrator, sqlite::SqliteConnectOptions, SqlitePool};
 
@@ -219,6 +219,57 @@ async fn odd_extras_round_trip_in_memory() {
         .await
         .expect("connect");
     common::odd_extras_round_trip(&adapter).await;
+}
+
+#[tokio::test]
+async fn an_unreadable_row_fails_only_its_own_read_of_a_batch() {
+    let db = TempDb::new();
+    let pool = db.pool().await;
+    let adapter = SqlxAdapter::from_sqlite_pool(pool.clone());
+    adapter.migrate().await.expect("migrate");
+    let user = adapter.create_user(NewUser::default()).await.expect("user");
+    let mut tokens = Vec::new();
+    for _ in 0..4 {
+        let session = AdapterSession {
+            session_token: uuid::Uuid::new_v4().simple().to_string(),
+            user_id: user.id.clone(),
+            expires: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        adapter
+            .create_session(session.clone())
+            .await
+            .expect("session");
+        tokens.push(session.session_token);
+    }
+    // SQLite does not enforce column types: an expiry that is text, and one no date can
+    // hold.
+    for (token, expires) in [
+        (&tokens[1], "'soon'".to_owned()),
+        (&tokens[2], "1000000000000000".to_owned()),
+    ] {
+        sqlx::query(&format!(
+            "UPDATE authgate_sessions SET expires = {expires} WHERE session_token = $1"
+        ))
+        .bind(token)
+        .execute(&pool)
+        .await
+        .expect("update");
+    }
+    let found = adapter
+        .get_sessions_and_users(&tokens)
+        .await
+        .expect("the call itself succeeds");
+    let id = |i: usize| match &found[i] {
+        Ok(Some((s, u))) => (s.session_token.clone(), u.id.clone()),
+        other => panic!("read {i}: {other:?}"),
+    };
+    assert_eq!(id(0), (tokens[0].clone(), user.id.clone()));
+    assert!(found[1].is_err(), "text expiry: {:?}", found[1]);
+    assert!(found[2].is_err(), "expiry out of range: {:?}", found[2]);
+    assert_eq!(id(3), (tokens[3].clone(), user.id.clone()));
+    // Read alone, each fails the same way.
+    assert!(adapter.get_session_and_user(&tokens[1]).await.is_err());
+    assert!(adapter.get_session_and_user(&tokens[2]).await.is_err());
 }
 
 #[tokio::test]

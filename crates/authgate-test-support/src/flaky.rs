@@ -9,8 +9,8 @@ use std::sync::{
 use std::time::Duration;
 
 use authgate_core::adapter::{
-    Adapter, AdapterAccount, AdapterError, AdapterSession, AdapterUser, NewUser, UserUpdate,
-    VerificationToken,
+    Adapter, AdapterAccount, AdapterError, AdapterSession, AdapterUser, NewUser, SessionRead,
+    UserUpdate, VerificationToken,
 };
 use authgate_core::async_trait;
 use time::OffsetDateTime;
@@ -186,7 +186,7 @@ impl Adapter for FlakyAdapter {
     async fn get_sessions_and_users(
         &self,
         session_tokens: &[String],
-    ) -> Result<Vec<Option<(AdapterSession, AdapterUser)>>, AdapterError> {
+    ) -> Result<Vec<SessionRead>, AdapterError> {
         self.reading(session_tokens.len())?;
         let found = self.inner.get_sessions_and_users(session_tokens).await;
         self.answer_later(found).await

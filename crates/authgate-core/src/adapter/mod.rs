@@ -22,6 +22,11 @@ pub use model::{
     AdapterAccount, AdapterSession, AdapterUser, NewUser, UserUpdate, VerificationToken,
 };
 
+/// One answer of [`Adapter::get_sessions_and_users`]: the session and its user when the
+/// session exists and has not expired, or this token's own error (a record that cannot
+/// be read fails its own read, not the others of the batch).
+pub type SessionRead = Result<Option<(AdapterSession, AdapterUser)>, AdapterError>;
+
 /// A store of users, accounts, sessions and verification tokens: Auth.js's adapter
 /// methods, plus what session management needs (list and delete a user's sessions) and
 /// an atomic "create the user and link the account".
@@ -86,14 +91,16 @@ pub trait Adapter: Send + Sync + 'static {
     }
     /// [`Adapter::get_session_and_user`] for several sessions at once, one answer per
     /// token, in order (a token may appear more than once); used for gathered reads (see
-    /// [`Adapter::gathers_session_reads`]). The default asks one by one.
+    /// [`Adapter::gathers_session_reads`]). The outer error is a failed call (every read
+    /// of the batch fails); an inner one fails only its own token's read (a record that
+    /// cannot be parsed). The default asks one by one.
     async fn get_sessions_and_users(
         &self,
         session_tokens: &[String],
-    ) -> Result<Vec<Option<(AdapterSession, AdapterUser)>>, AdapterError> {
+    ) -> Result<Vec<SessionRead>, AdapterError> {
         let mut found = Vec::with_capacity(session_tokens.len());
         for token in session_tokens {
-            found.push(self.get_session_and_user(token).await?);
+            found.push(self.get_session_and_user(token).await);
         }
         Ok(found)
     }

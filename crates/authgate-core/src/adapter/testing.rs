@@ -490,7 +490,10 @@ pub async fn sessions(adapter: Arc<dyn Adapter>) {
     assert_eq!(found.len(), asked.len(), "one answer per token");
     let tokens: Vec<Option<(String, String)>> = found
         .into_iter()
-        .map(|f| f.map(|(s, u)| (s.session_token, u.id)))
+        .map(|f| {
+            f.expect("each read of the batch")
+                .map(|(s, u)| (s.session_token, u.id))
+        })
         .collect();
     let of = |s: &AdapterSession| Some((s.session_token.clone(), user.id.clone()));
     let mut expected = vec![of(&s2), None, None, of(&moved), of(&s2)];

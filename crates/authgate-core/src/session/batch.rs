@@ -127,7 +127,7 @@ impl SessionReads {
         tokens.extend(batch.taken.iter().map(|(token, _)| token.clone()));
         let found = adapter.get_sessions_and_users(&tokens).await;
         let mut answers: Vec<Result<Found, AdapterError>> = match found {
-            Ok(found) if found.len() == tokens.len() => found.into_iter().map(Ok).collect(),
+            Ok(found) if found.len() == tokens.len() => found,
             Ok(found) => {
                 tracing::error!(
                     asked = tokens.len(),

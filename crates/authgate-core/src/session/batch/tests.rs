@@ -8,7 +8,9 @@ use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 
 use super::*;
-use crate::adapter::{AdapterAccount, MemoryAdapter, NewUser, UserUpdate, VerificationToken};
+use crate::adapter::{
+    AdapterAccount, MemoryAdapter, NewUser, SessionRead, UserUpdate, VerificationToken,
+};
 
 /// The memory adapter, with session reads that wait for a permit (the test lets them
 /// through), are counted, and can panic.
@@ -103,11 +105,19 @@ impl Adapter for Gated {
     fn gathers_session_reads(&self) -> bool {
         self.gathers
     }
-    async fn get_sessions_and_users(&self, tokens: &[String]) -> Result<Vec<Found>, AdapterError> {
+    async fn get_sessions_and_users(
+        &self,
+        tokens: &[String],
+    ) -> Result<Vec<SessionRead>, AdapterError> {
         self.pass(tokens.len()).await;
         let mut found = Vec::new();
         for token in tokens {
-            found.push(self.inner.get_session_and_user(token).await?);
+            // A record that cannot be read: this token's read fails, not the batch.
+            if token.starts_with("bad") {
+                found.push(Err(AdapterError::backend("unreadable session record")));
+                continue;
+            }
+            found.push(self.inner.get_session_and_user(token).await);
         }
         Ok(found)
     }
@@ -228,6 +238,30 @@ async fn reads_in_flight_gather_the_next_ones() {
     );
     assert_eq!(adapter.read.load(Ordering::SeqCst), 10);
     assert!(lock(&reads.queue).busy_since.is_none(), "idle again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_read_in_a_batch_fails_only_its_own_reader() {
+    let adapter = Gated::new(true);
+    let mut tokens = sessions(&adapter, 4).await;
+    tokens.insert(2, "bad-1".to_owned());
+    tokens.push("bad-2".to_owned());
+    let reads = Arc::new(SessionReads::default());
+    let mut set = start(&reads, &adapter, &tokens).await;
+    adapter.gate.add_permits(100);
+    let mut answered = 0;
+    while let Some(done) = set.join_next().await {
+        let (token, found) = done.expect("no read panicked");
+        if token.starts_with("bad") {
+            assert!(found.is_err(), "{token}: {found:?}");
+        } else {
+            let (session, _) = found.expect("read").expect("found");
+            assert_eq!(session.session_token, token);
+        }
+        answered += 1;
+    }
+    assert_eq!(answered, 6);
+    assert_eq!(adapter.calls.load(Ordering::SeqCst), 2, "still gathered");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
