@@ -441,11 +441,14 @@ impl Adapter for RedisAdapter {
         &self,
         session_tokens: &[String],
     ) -> Result<Vec<SessionRead>, AdapterError> {
+        if session_tokens.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut script = scripts::GET_SESSIONS_AND_USERS.prepare_invoke();
         for token in session_tokens {
             script.key(self.keys.session(token));
         }
-        let rows: Vec<Vec<String>> = script
+        let rows: Vec<Vec<u8>> = script
             .arg(self.keys.prefix())
             .invoke_async(&mut self.conn())
             .await
@@ -458,20 +461,23 @@ impl Adapter for RedisAdapter {
         let now = now();
         // Each row on its own: a record that cannot be read fails its own read only.
         Ok(rows
-            .into_iter()
-            .map(|row| match row.as_slice() {
-                [session, user] => {
-                    let session: AdapterSession = parse(session)?;
-                    if session.expires <= now {
-                        return Ok(None);
-                    }
-                    Ok(Some((session, parse(user)?)))
+            .iter()
+            .map(|row| {
+                if row.is_empty() {
+                    return Ok(None);
                 }
-                // The script could not read the session record.
-                [session] => Err(parse::<AdapterSession>(session)
-                    .err()
-                    .unwrap_or_else(|| AdapterError::backend("unreadable session record"))),
-                _ => Ok(None),
+                let Some(newline) = row.iter().position(|&b| b == b'\n') else {
+                    // The script could not decode the session record.
+                    return Err(parse_bytes::<AdapterSession>(row)
+                        .err()
+                        .unwrap_or_else(|| AdapterError::backend("unreadable session record")));
+                };
+                let (session, user) = (&row[..newline], &row[newline + 1..]);
+                let session: AdapterSession = parse_bytes(session)?;
+                if session.expires <= now {
+                    return Ok(None);
+                }
+                Ok(Some((session, parse_bytes(user)?)))
             })
             .collect())
     }
@@ -635,4 +641,8 @@ fn to_json(value: &impl Serialize) -> Result<String, AdapterError> {
 
 fn parse<T: DeserializeOwned>(raw: &str) -> Result<T, AdapterError> {
     serde_json::from_str(raw).map_err(AdapterError::backend)
+}
+
+fn parse_bytes<T: DeserializeOwned>(raw: &[u8]) -> Result<T, AdapterError> {
+    serde_json::from_slice(raw).map_err(AdapterError::backend)
 }

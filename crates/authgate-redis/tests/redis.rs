@@ -200,6 +200,44 @@ async fn an_unreadable_record_fails_only_its_own_read_of_a_batch() {
 }
 
 #[tokio::test]
+async fn session_reads_find_users_whose_ids_need_escaping() {
+    with_redis(|redis| async move {
+        let adapter = redis.adapter().await;
+        // `:` and `%` are escaped in keys; a quote or backslash is escaped in the JSON
+        // record (the script then decodes it instead of matching it).
+        let ids = ["a:b%c", "q\"u\\x", "plain-1", "%3A"];
+        let mut asked = Vec::new();
+        for id in ids {
+            let user = adapter
+                .create_user(NewUser {
+                    id: Some(id.to_owned()),
+                    ..new_user(&unique_email())
+                })
+                .await
+                .unwrap();
+            let s = session(&user.id, time::Duration::hours(1));
+            adapter.create_session(s.clone()).await.unwrap();
+            asked.push(s.session_token);
+        }
+        let found = adapter.get_sessions_and_users(&asked).await.unwrap();
+        let users: Vec<String> = found
+            .into_iter()
+            .map(|f| f.unwrap().expect("found").1.id)
+            .collect();
+        assert_eq!(users, ids);
+        for (token, id) in asked.iter().zip(ids) {
+            let (_, user) = adapter
+                .get_session_and_user(token)
+                .await
+                .unwrap()
+                .expect("found alone");
+            assert_eq!(user.id, id);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn listing_sessions_drops_members_whose_session_is_gone() {
     with_redis(|redis| async move {
         let (adapter, user) = adapter_with_user(&redis).await;
