@@ -24,6 +24,17 @@ pub struct AdapterUser {
 }
 
 impl AdapterUser {
+    /// The user as the callbacks see it, without copying.
+    pub fn into_user(self) -> User {
+        User {
+            id: self.id,
+            name: self.name,
+            email: self.email,
+            image: self.image,
+            extra: Map::new(),
+        }
+    }
+
     /// The user as the callbacks see it.
     pub fn to_user(&self) -> User {
         User {

@@ -50,13 +50,24 @@ impl SessionCache {
         Some((session, user))
     }
 
-    /// Remembers a store read that started at drop count `seen`; taken back out when
-    /// anything was dropped since.
-    pub(crate) fn insert(&self, seen: u64, session: &AdapterSession, user: &AdapterUser) {
+    /// Remembers a store read that started at drop count `seen` (the session as read,
+    /// expiring at `expires`); taken back out when anything was dropped since. Copies
+    /// nothing when there is no cache.
+    pub(crate) fn insert(
+        &self,
+        seen: u64,
+        session: &AdapterSession,
+        expires: OffsetDateTime,
+        user: &AdapterUser,
+    ) {
         if let Some(entries) = &self.entries {
+            let fresh = AdapterSession {
+                expires,
+                ..session.clone()
+            };
             entries.insert(
                 session.session_token.clone(),
-                (Instant::now(), session.clone(), user.clone()),
+                (Instant::now(), fresh, user.clone()),
             );
             if self.epoch() != seen {
                 entries.remove(&session.session_token);

@@ -177,11 +177,7 @@ pub(crate) async fn read(
     match mode {
         // An update may change the stored user (the `session` callback): not cached.
         ReadMode::Route(Some(_)) => state.sessions.remove(&hashed),
-        _ if !from_cache => {
-            let mut fresh = session.clone();
-            fresh.expires = expires;
-            state.sessions.insert(seen, &fresh, &user);
-        }
+        _ if !from_cache => state.sessions.insert(seen, &session, expires, &user),
         _ => {}
     }
     let set_cookies = if due || matches!(mode, ReadMode::Route(_)) {
@@ -198,17 +194,20 @@ pub(crate) async fn read(
         ReadMode::Route(Some(data)) => (Some(Trigger::Update), data.clone()),
         _ => (None, None),
     };
-    let mut shaped = default_session(
-        user.name.clone(),
-        user.email.clone(),
-        user.image.clone(),
-        expires.unix_timestamp(),
-    );
+    let expires = expires.unix_timestamp();
+    let mut shaped;
     if config.callbacks.custom_session() {
+        let user = user.into_user();
+        shaped = default_session(
+            user.name.clone(),
+            user.email.clone(),
+            user.image.clone(),
+            expires,
+        );
         let ctx = SessionContext {
             session: shaped,
             token: None,
-            user: Some(user.to_user()),
+            user: Some(user),
             trigger,
             new_session: data,
         };
@@ -222,6 +221,8 @@ pub(crate) async fn read(
                 };
             }
         };
+    } else {
+        shaped = default_session(user.name, user.email, user.image, expires);
     }
     let shaped = std::sync::Arc::new(shaped);
     if let (ReadMode::Route(_), Some(events)) = (&mode, &config.events) {
