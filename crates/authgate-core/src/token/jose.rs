@@ -40,13 +40,15 @@ pub(super) fn thumbprint<D: Digest>(key: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(D::digest(jwk.as_bytes()))
 }
 
-/// Decodes a base64url segment (no padding, canonical) into a buffer sized up front.
+/// Decodes a base64url segment (no padding, canonical).
+///
+/// SIMD base64 (`base64-simd`): as strict as the `base64` crate's `URL_SAFE_NO_PAD` (no
+/// padding, no whitespace, canonical trailing bits; a test compares them) and several
+/// times faster on the ~500-character ciphertext of a session token.
 pub(super) fn decode_segment(segment: &str, reason: &'static str) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::with_capacity(base64::decoded_len_estimate(segment.len()));
-    URL_SAFE_NO_PAD
-        .decode_vec(segment, &mut out)
-        .map_err(|_| Error::InvalidToken(reason))?;
-    Ok(out)
+    base64_simd::URL_SAFE_NO_PAD
+        .decode_to_vec(segment)
+        .map_err(|_| Error::InvalidToken(reason))
 }
 
 /// Decodes a protected header: a JSON object that asks for no extension (`crit`).
@@ -117,4 +119,38 @@ fn check_times(exp: f64, nbf: Option<&Value>, now: i64) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    use proptest::prelude::*;
+
+    use super::decode_segment;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// SIMD decoding accepts exactly what the `base64` crate's strict
+        /// `URL_SAFE_NO_PAD` accepts (non-canonical trailing bits, padding, other
+        /// alphabets, whitespace and stray characters are refused alike), with the same
+        /// bytes.
+        #[test]
+        fn segments_decode_as_the_base64_crate_decodes(
+            s in prop_oneof!["[A-Za-z0-9_-]{0,90}", "[A-Za-z0-9_=+/ .-]{0,40}", ".{0,20}"]
+        ) {
+            let ours = decode_segment(&s, "test").ok();
+            prop_assert_eq!(ours, URL_SAFE_NO_PAD.decode(&s).ok());
+        }
+
+        /// And encodes as it does.
+        #[test]
+        fn bytes_encode_and_decode_as_the_base64_crate_does(
+            bytes in prop::collection::vec(any::<u8>(), 0..700)
+        ) {
+            let encoded = base64_simd::URL_SAFE_NO_PAD.encode_to_string(&bytes);
+            prop_assert_eq!(&encoded, &URL_SAFE_NO_PAD.encode(&bytes));
+            prop_assert_eq!(decode_segment(&encoded, "test").ok(), Some(bytes));
+        }
+    }
 }

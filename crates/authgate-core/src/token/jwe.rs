@@ -62,6 +62,9 @@ struct DerivedKey {
     cbc_cipher: Aes256,
     /// HMAC-SHA-512 keyed with MAC_KEY (first 32 bytes); cloned for each token.
     cbc_mac: HmacSha512,
+    /// `cbc_mac` that has already read `cbc_header`: the AAD of every token this key
+    /// writes, and of Auth.js's own, so its blocks are hashed once, not per token.
+    cbc_mac_after_header: HmacSha512,
     /// `A256GCM` cipher over the 32-byte key.
     gcm: Aes256Gcm,
     /// RFC 7638 thumbprint (SHA-512) of the 64-byte key.
@@ -91,9 +94,12 @@ impl DerivedKey {
         let cbc_header = URL_SAFE_NO_PAD.encode(format!(
             r#"{{"alg":"dir","enc":"A256CBC-HS512","kid":"{cbc_kid}"}}"#
         ));
+        let mut cbc_mac_after_header = cbc_mac.clone();
+        cbc_mac_after_header.update(cbc_header.as_bytes());
         Ok(Self {
             cbc_cipher,
             cbc_mac,
+            cbc_mac_after_header,
             gcm,
             cbc_kid,
             gcm_kid,
@@ -158,17 +164,25 @@ impl JweCodec {
 
     /// Decrypts `token`: the claims JSON, not yet parsed or checked.
     pub(super) fn open(&self, token: &str) -> Result<Vec<u8>, Error> {
-        let mut parts = token.split('.');
-        let (Some(header), Some(encrypted_key), Some(iv), Some(ciphertext), Some(tag), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
+        // Exactly four dots (at ASCII positions, so the slices below are on char
+        // boundaries).
+        let mut dots = memchr::memchr_iter(b'.', token.as_bytes());
+        let (Some(a), Some(b), Some(c), Some(d), None) = (
+            dots.next(),
+            dots.next(),
+            dots.next(),
+            dots.next(),
+            dots.next(),
         ) else {
             return Err(Error::InvalidToken("malformed token"));
         };
+        let (header, encrypted_key, iv, ciphertext, tag) = (
+            &token[..a],
+            &token[a + 1..b],
+            &token[b + 1..c],
+            &token[c + 1..d],
+            &token[d + 1..],
+        );
         if !encrypted_key.is_empty() {
             return Err(Error::InvalidToken("unexpected encrypted key"));
         }
@@ -187,7 +201,7 @@ impl JweCodec {
                 let key = candidates
                     .iter()
                     .find(|key| {
-                        cbc_mac(&key.cbc_mac, aad, &iv, &buf)
+                        cbc_mac(key, aad, &iv, &buf)
                             .verify_truncated_left(&tag)
                             .is_ok()
                     })
@@ -275,9 +289,7 @@ fn seal(key: &DerivedKey, enc: Enc, header: &str, mut buf: Vec<u8>) -> Result<St
                 cbc::Encryptor::<Aes256>::inner_iv_init(key.cbc_cipher.clone(), &iv.into())
                     .encrypt_padded_mut::<Pkcs7>(&mut buf, msg_len)
                     .map_err(|_| Error::InvalidToken("encryption failed"))?;
-            let mac = cbc_mac(&key.cbc_mac, aad, &iv, ciphertext)
-                .finalize()
-                .into_bytes();
+            let mac = cbc_mac(key, aad, &iv, ciphertext).finalize().into_bytes();
             let tag = mac
                 .get(..CBC_TAG_LEN)
                 .ok_or(Error::InvalidToken("encryption failed"))?;
@@ -295,10 +307,17 @@ fn seal(key: &DerivedKey, enc: Enc, header: &str, mut buf: Vec<u8>) -> Result<St
     }
 }
 
-/// HMAC-SHA-512 over `AAD || IV || ciphertext || AL` (RFC 7518 §5.2.2.1).
-fn cbc_mac(keyed: &HmacSha512, aad: &[u8], iv: &[u8], ciphertext: &[u8]) -> HmacSha512 {
-    let mut mac = keyed.clone();
-    mac.update(aad);
+/// HMAC-SHA-512 over `AAD || IV || ciphertext || AL` (RFC 7518 §5.2.2.1), under `key`'s
+/// MAC key. The usual AAD, the key's own header, is already hashed in
+/// `cbc_mac_after_header` (the header is public: comparing it need not be constant-time).
+fn cbc_mac(key: &DerivedKey, aad: &[u8], iv: &[u8], ciphertext: &[u8]) -> HmacSha512 {
+    let mut mac = if aad == key.cbc_header.as_bytes() {
+        key.cbc_mac_after_header.clone()
+    } else {
+        let mut mac = key.cbc_mac.clone();
+        mac.update(aad);
+        mac
+    };
     mac.update(iv);
     mac.update(ciphertext);
     mac.update(&(aad.len() as u64).wrapping_mul(8).to_be_bytes());
@@ -310,13 +329,15 @@ fn assemble(header: &str, iv: &[u8], ciphertext: &[u8], tag: &[u8]) -> String {
     let mut out = String::with_capacity(
         header.len() + 4 + b64_len(iv.len()) + b64_len(ciphertext.len()) + b64_len(tag.len()),
     );
+    // SIMD base64, as `decode_segment` reads it.
+    let b64 = base64_simd::URL_SAFE_NO_PAD;
     out.push_str(header);
     out.push_str("..");
-    URL_SAFE_NO_PAD.encode_string(iv, &mut out);
+    b64.encode_append(iv, &mut out);
     out.push('.');
-    URL_SAFE_NO_PAD.encode_string(ciphertext, &mut out);
+    b64.encode_append(ciphertext, &mut out);
     out.push('.');
-    URL_SAFE_NO_PAD.encode_string(tag, &mut out);
+    b64.encode_append(tag, &mut out);
     out
 }
 
