@@ -77,12 +77,16 @@ pub(crate) fn json(
     cookies: Vec<HeaderValue>,
 ) -> Response<Bytes> {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"null".to_vec());
-    respond(
-        status,
-        Some("application/json"),
-        Bytes::from(bytes),
-        cookies,
-    )
+    json_bytes(status, bytes, cookies)
+}
+
+/// A JSON response whose body is already written.
+pub(crate) fn json_bytes(
+    status: StatusCode,
+    body: Vec<u8>,
+    cookies: Vec<HeaderValue>,
+) -> Response<Bytes> {
+    respond(status, Some("application/json"), Bytes::from(body), cookies)
 }
 
 /// An HTML page; never framed (`X-Frame-Options: DENY`, `frame-ancestors 'none'`: no

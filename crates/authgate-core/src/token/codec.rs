@@ -153,12 +153,19 @@ impl TokenCodec {
         if STANDARD.iter().any(|k| token.extra.contains_key(*k)) {
             return self.encode(&token.to_claims()?);
         }
-        self.encode_json(token)
+        let json = crate::json_out::token(token)
+            .map_err(|_| Error::InvalidToken("claims could not be serialized"))?;
+        self.encode_bytes(json)
     }
 
     fn encode_json<T: serde::Serialize + ?Sized>(&self, claims: &T) -> Result<String, Error> {
         let json = serde_json::to_vec(claims)
             .map_err(|_| Error::InvalidToken("claims could not be serialized"))?;
+        self.encode_bytes(json)
+    }
+
+    /// Encrypts (signs) a claims JSON.
+    fn encode_bytes(&self, json: Vec<u8>) -> Result<String, Error> {
         match &self.inner {
             Inner::Jwe(c) => c.encode(json),
             Inner::Jws(c) => c.encode(&json),
