@@ -100,15 +100,18 @@ async fn route(state: &State, req: Request<Bytes>) -> Response<Bytes> {
         return providers::list(state, &origin);
     }
     let ctx = RouteCtx::new(state, &parts, &body, origin).await;
+    // The sign-in, callback and sign-out futures (provider round trips, adapters) are
+    // several kB: boxed, they are not part of this future, which every auth request
+    // (`GET /session` above all) builds and moves.
     match (action, is_post, provider) {
         (Action::Csrf, false, None) => csrf::token(ctx),
         (Action::Session, false, None) => session::get(ctx).await,
         (Action::Session, true, None) => session::update(ctx).await,
         (Action::SignIn, false, None) => signin::page(ctx),
-        (Action::SignIn, true, provider) => signin::start(ctx, provider).await,
-        (Action::Callback, _, Some(id)) => callback::handle(ctx, id, is_post).await,
+        (Action::SignIn, true, provider) => Box::pin(signin::start(ctx, provider)).await,
+        (Action::Callback, _, Some(id)) => Box::pin(callback::handle(ctx, id, is_post)).await,
         (Action::SignOut, false, None) => signout::page(ctx),
-        (Action::SignOut, true, None) => signout::sign_out(ctx).await,
+        (Action::SignOut, true, None) => Box::pin(signout::sign_out(ctx)).await,
         (Action::Error, false, None) => pages::error(ctx),
         (Action::VerifyRequest, false, None) => pages::verify_request(ctx),
         (Action::SignIn, false, Some(id)) => {
