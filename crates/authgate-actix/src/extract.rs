@@ -1,4 +1,4 @@
-//! Extractors: [`Session`], `Option<Session>`, [`Token`].
+//! Extractors: [`Session`], `Option<Session>`, [`SharedSession`], [`Token`].
 
 use std::sync::Arc;
 
@@ -97,6 +97,60 @@ impl<T: DeserializeOwned + 'static> FromRequest for Session<T> {
                 expires: session.expires.clone(),
                 session: Arc::clone(session),
             })
+        })
+    }
+}
+
+/// The session exactly as the `session` callback shaped it, shared with the request:
+/// nothing is copied, where [`Session`] copies the user into its own `user` (about 2k
+/// instructions per request for a typical user: see BENCHMARKS.md). Derefs to
+/// [`authgate_core::Session`] and serializes as it; rejects as [`Session`] does (401 with
+/// no session, 503 when the session store is down), and `Option<SharedSession>` is `None`
+/// with no session.
+///
+/// ```
+/// use actix_web::web::Json;
+/// use authgate_actix::SharedSession;
+///
+/// // Answers the session as `GET /auth/session` would, without copying it.
+/// async fn me(session: SharedSession) -> Json<SharedSession> {
+///     Json(session)
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct SharedSession(pub Arc<authgate_core::Session>);
+
+impl std::ops::Deref for SharedSession {
+    type Target = authgate_core::Session;
+
+    fn deref(&self) -> &authgate_core::Session {
+        &self.0
+    }
+}
+
+impl serde::Serialize for SharedSession {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl FromRequest for SharedSession {
+    type Error = AuthRejection;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let handle = handle(req);
+        Box::pin(async move {
+            let handle = handle?;
+            let outcome = handle.get().await;
+            if outcome.is_unavailable() {
+                return Err(AuthRejection::Unavailable);
+            }
+            outcome
+                .session
+                .as_ref()
+                .map(|s| Self(Arc::clone(s)))
+                .ok_or(AuthRejection::Unauthorized)
         })
     }
 }

@@ -41,6 +41,6 @@ mod middleware;
 pub use actix_web;
 pub use authgate_core;
 pub use authgate_core::integration::{GuardMode, SessionHandle};
-pub use extract::{AuthRejection, Session, Token};
+pub use extract::{AuthRejection, Session, SharedSession, Token};
 pub use guard::{require, require_auth, Require, RequireMiddleware};
 pub use middleware::{AuthMiddleware, AuthMiddlewareService};

@@ -1,5 +1,5 @@
 //! actix-specific behaviour over real HTTP on loopback: the extractors (`Session<T>` with
-//! the app's own type, `Token<T>`, `Option<Session>`), their rejections, the guards as
+//! the app's own type, `Token<T>`, `Option<Session>`, `SharedSession`), their rejections, the guards as
 //! middleware on a scope and on a resource, routes without the middleware, lazy single
 //! decoding, the body limit of auth routes, and coexistence with the app's own cookies.
 
@@ -12,7 +12,7 @@ use std::{
 };
 
 use actix_web::{dev::ServerHandle, web, App, HttpResponse, HttpServer};
-use authgate_actix::{require, require_auth, AuthMiddleware, Session, Token};
+use authgate_actix::{require, require_auth, AuthMiddleware, Session, SharedSession, Token};
 use authgate_core::{Auth, AuthConfig, AuthConfigBuilder, Credentials, User};
 use authgate_test_support::{
     form_encode, get_with, now, raw_request, Browser, Resp, CREDENTIALS, SESSION,
@@ -201,6 +201,19 @@ fn extractor_routes(cfg: &mut web::ServiceConfig) {
                 None => "out".to_owned(),
             }
         }),
+    )
+    .route(
+        "/shared",
+        web::get().to(|s: SharedSession| async move { web::Json(s) }),
+    )
+    .route(
+        "/maybe-shared",
+        web::get().to(|s: Option<SharedSession>| async move {
+            match s {
+                Some(s) => format!("in:{}", s.expires),
+                None => "out".to_owned(),
+            }
+        }),
     );
 }
 
@@ -255,6 +268,25 @@ async fn session_and_token_in_the_apps_own_types() {
                "role": "admin", "team": "blue"})
     );
     assert!(json["expires"].as_str().is_some_and(|e| e.ends_with('Z')));
+
+    // `SharedSession` answers the same session, without copying it.
+    let res = get_with(base, "/shared", Some(&seven), None).await;
+    assert_eq!(res.status, 200);
+    let shared: Value = serde_json::from_str(&res.body).expect("session JSON");
+    assert_eq!(shared["user"], json["user"]);
+    let res = get_with(base, "/shared", None, None).await;
+    assert_eq!(res.status, 401);
+    assert_eq!(res.body, r#"{"error":"Unauthorized"}"#);
+    let res = get_with(base, "/maybe-shared", Some(&seven), None).await;
+    assert!(
+        res.body.starts_with("in:") && res.body.ends_with('Z'),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        get_with(base, "/maybe-shared", None, None).await.body,
+        "out"
+    );
 }
 
 #[actix_web::test]

@@ -34,6 +34,6 @@ mod layer;
 pub use authgate_core;
 pub use authgate_core::integration::{GuardMode, SessionHandle};
 pub use axum;
-pub use extract::{AuthRejection, Session, Token};
+pub use extract::{AuthRejection, Session, SharedSession, Token};
 pub use guard::{require, require_auth, RequireLayer, RequireService};
 pub use layer::{AuthLayer, AuthService, ResponseFuture};

@@ -6,7 +6,7 @@ use std::sync::{
     Arc,
 };
 
-use authgate_axum::{AuthLayer, Session, Token};
+use authgate_axum::{AuthLayer, Session, SharedSession, Token};
 use authgate_core::{Auth, AuthConfig, Credentials, User};
 use authgate_test_support::{get_with, Browser, CREDENTIALS, SESSION};
 use axum::{routing::get, Json, Router};
@@ -109,6 +109,14 @@ async fn custom_types_and_optional_session() {
                     }
                 }),
             )
+            .route("/shared", get(|s: SharedSession| async move { Json(s) }))
+            .route(
+                "/maybe-shared",
+                get(|s: Option<SharedSession>| async move {
+                    s.and_then(|s| s.user.as_ref().and_then(|u| u.name.clone()))
+                        .unwrap_or_else(|| "out".to_owned())
+                }),
+            )
             .layer(AuthLayer::new(auth))
     })
     .await;
@@ -125,6 +133,26 @@ async fn custom_types_and_optional_session() {
     let res = get_with(&base, "/claims", None, None).await;
     assert_eq!(res.status, 401);
     assert_eq!(res.body, r#"{"error":"Unauthorized"}"#);
+
+    // `SharedSession`: the session as `/auth/session` answers it, not copied.
+    let res = get_with(&base, "/shared", Some(&session), None).await;
+    assert_eq!(res.status, 200);
+    let shared: serde_json::Value = serde_json::from_str(&res.body).expect("session JSON");
+    assert_eq!(shared["user"]["name"], "Seven");
+    assert!(shared["expires"].as_str().is_some_and(|e| e.ends_with('Z')));
+    let res = get_with(&base, "/shared", None, None).await;
+    assert_eq!(res.status, 401);
+    assert_eq!(res.body, r#"{"error":"Unauthorized"}"#);
+    assert_eq!(
+        get_with(&base, "/maybe-shared", Some(&session), None)
+            .await
+            .body,
+        "Seven"
+    );
+    assert_eq!(
+        get_with(&base, "/maybe-shared", None, None).await.body,
+        "out"
+    );
 }
 
 #[tokio::test]

@@ -2,14 +2,12 @@
 //! `authgate-demo`, served with `authgate-actix`. It answers every route like the axum
 //! demo; the end-to-end suite checks that.
 
-use std::sync::Arc;
-
 use actix_web::{
     body::MessageBody,
     dev::{ServiceFactory, ServiceRequest, ServiceResponse},
     guard, web, App, HttpRequest, HttpResponse, Resource, Route,
 };
-use authgate::actix::{require, require_auth, AuthMiddleware, GuardMode, Session};
+use authgate::actix::{require, require_auth, AuthMiddleware, GuardMode, Session, SharedSession};
 use authgate::Auth;
 use authgate_demo::{is_admin, pages, session_route, SessionAction};
 
@@ -23,8 +21,10 @@ async fn home(session: Option<Session>) -> HttpResponse {
     html(pages::home(session.as_ref().map(|s| &s.user)))
 }
 
-async fn me(session: Session) -> web::Json<Arc<authgate::Session>> {
-    web::Json(session.session)
+/// The session as `GET /auth/session` shapes it. `SharedSession`: the handler only
+/// answers it, so it takes it without copying the user (`Session` would).
+async fn me(session: SharedSession) -> web::Json<SharedSession> {
+    web::Json(session)
 }
 
 async fn dashboard(session: Session) -> HttpResponse {

@@ -1,8 +1,6 @@
 //! The demo on axum.
 
-use std::sync::Arc;
-
-use authgate::axum::{require, require_auth, AuthLayer, GuardMode, Session};
+use authgate::axum::{require, require_auth, AuthLayer, GuardMode, Session, SharedSession};
 use authgate::Auth;
 use axum::{
     extract::{Path, State},
@@ -59,8 +57,10 @@ async fn home(session: Option<Session>) -> Html<String> {
     Html(pages::home(session.as_ref().map(|s| &s.user)))
 }
 
-async fn me(session: Session) -> Json<Arc<authgate::Session>> {
-    Json(session.session)
+/// The session as `GET /auth/session` shapes it. `SharedSession`: the handler only
+/// answers it, so it takes it without copying the user (`Session` would).
+async fn me(session: SharedSession) -> Json<SharedSession> {
+    Json(session)
 }
 
 async fn dashboard(session: Session) -> Html<String> {
