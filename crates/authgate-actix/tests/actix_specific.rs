@@ -207,6 +207,10 @@ fn extractor_routes(cfg: &mut web::ServiceConfig) {
         web::get().to(|s: SharedSession| async move { web::Json(s) }),
     )
     .route(
+        "/shared-raw",
+        web::get().to(|s: SharedSession| async move { s }),
+    )
+    .route(
         "/maybe-shared",
         web::get().to(|s: Option<SharedSession>| async move {
             match s {
@@ -274,6 +278,11 @@ async fn session_and_token_in_the_apps_own_types() {
     assert_eq!(res.status, 200);
     let shared: Value = serde_json::from_str(&res.body).expect("session JSON");
     assert_eq!(shared["user"], json["user"]);
+    // As a response it is the same JSON, byte for byte.
+    let raw = get_with(base, "/shared-raw", Some(&seven), None).await;
+    assert_eq!(raw.status, 200);
+    assert_eq!(raw.body, res.body);
+    assert_eq!(raw.header("content-type"), Some("application/json"));
     let res = get_with(base, "/shared", None, None).await;
     assert_eq!(res.status, 401);
     assert_eq!(res.body, r#"{"error":"Unauthorized"}"#);

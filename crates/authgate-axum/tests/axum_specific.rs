@@ -110,6 +110,7 @@ async fn custom_types_and_optional_session() {
                 }),
             )
             .route("/shared", get(|s: SharedSession| async move { Json(s) }))
+            .route("/shared-raw", get(|s: SharedSession| async move { s }))
             .route(
                 "/maybe-shared",
                 get(|s: Option<SharedSession>| async move {
@@ -140,6 +141,11 @@ async fn custom_types_and_optional_session() {
     let shared: serde_json::Value = serde_json::from_str(&res.body).expect("session JSON");
     assert_eq!(shared["user"]["name"], "Seven");
     assert!(shared["expires"].as_str().is_some_and(|e| e.ends_with('Z')));
+    // As a response it is the same JSON, byte for byte.
+    let raw = get_with(&base, "/shared-raw", Some(&session), None).await;
+    assert_eq!(raw.status, 200);
+    assert_eq!(raw.body, res.body);
+    assert_eq!(raw.header("content-type"), Some("application/json"));
     let res = get_with(&base, "/shared", None, None).await;
     assert_eq!(res.status, 401);
     assert_eq!(res.body, r#"{"error":"Unauthorized"}"#);

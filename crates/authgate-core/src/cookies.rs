@@ -151,19 +151,29 @@ impl<'a> RequestCookies<'a> {
         if let Some(raw) = first_non_empty(name.as_bytes()) {
             return plain(raw).map(Cow::Borrowed);
         }
-        let mut joined = Vec::new();
         let mut chunk_name = Vec::with_capacity(name.len() + 4);
-        for i in 0..max_chunks {
+        let mut chunk = |i: usize| {
             chunk_name.clear();
             chunk_name.extend_from_slice(name.as_bytes());
             chunk_name.push(b'.');
             push_decimal(&mut chunk_name, i);
-            let Some(raw) = first_non_empty(&chunk_name) else {
-                break;
-            };
-            joined.extend_from_slice(plain(raw)?);
+            first_non_empty(&chunk_name)
+        };
+        // The chunks' total length first, so they are joined into one allocation.
+        let (mut count, mut total) = (0, 0);
+        while count < max_chunks {
+            let Some(raw) = chunk(count) else { break };
+            total += plain(raw)?.len();
+            count += 1;
         }
-        (!joined.is_empty()).then_some(Cow::Owned(joined))
+        if total == 0 {
+            return None;
+        }
+        let mut joined = Vec::with_capacity(total);
+        for i in 0..count {
+            joined.extend_from_slice(chunk(i)?);
+        }
+        Some(Cow::Owned(joined))
     }
 
     /// The session token, whole or reassembled from the contiguous chunks `<name>.0`,

@@ -23,8 +23,8 @@ async fn home(session: Option<Session>) -> HttpResponse {
 
 /// The session as `GET /auth/session` shapes it. `SharedSession`: the handler only
 /// answers it, so it takes it without copying the user (`Session` would).
-async fn me(session: SharedSession) -> web::Json<SharedSession> {
-    web::Json(session)
+async fn me(session: SharedSession) -> SharedSession {
+    session
 }
 
 async fn dashboard(session: Session) -> HttpResponse {

@@ -59,8 +59,8 @@ async fn home(session: Option<Session>) -> Html<String> {
 
 /// The session as `GET /auth/session` shapes it. `SharedSession`: the handler only
 /// answers it, so it takes it without copying the user (`Session` would).
-async fn me(session: SharedSession) -> Json<SharedSession> {
-    Json(session)
+async fn me(session: SharedSession) -> SharedSession {
+    session
 }
 
 async fn dashboard(session: Session) -> Html<String> {

@@ -7,7 +7,6 @@ use serde_json::Value;
 
 use crate::{
     context::RouteCtx,
-    json_out,
     respond::{json, json_bytes, no_store},
     session::{self, ReadMode},
 };
@@ -45,7 +44,7 @@ async fn answer(ctx: RouteCtx<'_>, update: Option<Option<Value>>) -> Response<By
     cookies.extend(outcome.set_cookies);
     match outcome.session {
         Some(session) => {
-            let body = json_out::session(&session).unwrap_or_else(|_| b"null".to_vec());
+            let body = session.to_json().unwrap_or_else(|_| b"null".to_vec());
             let res = json_bytes(StatusCode::OK, body, cookies);
             if is_update {
                 res
