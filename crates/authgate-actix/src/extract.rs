@@ -7,7 +7,7 @@ use actix_web::{
     ResponseError,
 };
 use authgate_core::{integration::SessionHandle, ErrorCode, SessionUser};
-use futures_util::future::LocalBoxFuture;
+use futures_util::{future::LocalBoxFuture, TryFutureExt};
 use serde::de::DeserializeOwned;
 
 /// Why an extractor refused (the same variants as `authgate-axum`'s).
@@ -73,6 +73,19 @@ pub struct Session<T = SessionUser> {
     pub session: Arc<authgate_core::Session>,
 }
 
+/// The request's session as the `session` callback shaped it: 401 with no session, 503
+/// when the session store is down.
+async fn shared(
+    handle: Result<SessionHandle, AuthRejection>,
+) -> Result<Arc<authgate_core::Session>, AuthRejection> {
+    let handle = handle?;
+    let outcome = handle.get().await;
+    if outcome.is_unavailable() {
+        return Err(AuthRejection::Unavailable);
+    }
+    outcome.session.clone().ok_or(AuthRejection::Unauthorized)
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for Session<T> {
     type Error = AuthRejection;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
@@ -80,22 +93,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for Session<T> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let handle = handle(req);
         Box::pin(async move {
-            let handle = handle?;
-            let outcome = handle.get().await;
-            if outcome.is_unavailable() {
-                return Err(AuthRejection::Unavailable);
-            }
-            let session = outcome
-                .session
-                .as_ref()
-                .ok_or(AuthRejection::Unauthorized)?;
+            let session = shared(handle).await?;
             let user = session
                 .user_as::<T>()
                 .map_err(|e| AuthRejection::Shape(e.to_string()))?;
             Ok(Self {
                 user,
                 expires: session.expires.clone(),
-                session: Arc::clone(session),
+                session,
             })
         })
     }
@@ -164,19 +169,7 @@ impl FromRequest for SharedSession {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let handle = handle(req);
-        Box::pin(async move {
-            let handle = handle?;
-            let outcome = handle.get().await;
-            if outcome.is_unavailable() {
-                return Err(AuthRejection::Unavailable);
-            }
-            outcome
-                .session
-                .as_ref()
-                .map(|s| Self(Arc::clone(s)))
-                .ok_or(AuthRejection::Unauthorized)
-        })
+        Box::pin(shared(handle(req)).map_ok(Self))
     }
 }
 

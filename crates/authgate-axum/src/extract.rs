@@ -79,13 +79,19 @@ pub struct Session<T = SessionUser> {
     pub session: Arc<authgate_core::Session>,
 }
 
+/// The request's session as the `session` callback shaped it (`None`: no session); an
+/// error when the session store is down.
+async fn shared(parts: &Parts) -> Result<Option<Arc<authgate_core::Session>>, AuthRejection> {
+    let outcome = handle(parts)?.get().await;
+    if outcome.is_unavailable() {
+        return Err(AuthRejection::Unavailable);
+    }
+    Ok(outcome.session.clone())
+}
+
 impl<T: DeserializeOwned + 'static> Session<T> {
     async fn resolve(parts: &Parts) -> Result<Option<Self>, AuthRejection> {
-        let outcome = handle(parts)?.get().await;
-        if outcome.is_unavailable() {
-            return Err(AuthRejection::Unavailable);
-        }
-        let Some(session) = &outcome.session else {
+        let Some(session) = shared(parts).await? else {
             return Ok(None);
         };
         let user = session
@@ -94,7 +100,7 @@ impl<T: DeserializeOwned + 'static> Session<T> {
         Ok(Some(Self {
             user,
             expires: session.expires.clone(),
-            session: Arc::clone(session),
+            session,
         }))
     }
 }
@@ -194,11 +200,7 @@ impl IntoResponse for SharedSession {
 
 impl SharedSession {
     async fn resolve(parts: &Parts) -> Result<Option<Self>, AuthRejection> {
-        let outcome = handle(parts)?.get().await;
-        if outcome.is_unavailable() {
-            return Err(AuthRejection::Unavailable);
-        }
-        Ok(outcome.session.as_ref().map(|s| Self(Arc::clone(s))))
+        Ok(shared(parts).await?.map(Self))
     }
 }
 
