@@ -8,7 +8,24 @@
 
 use serde_json::{Map, Value};
 
-use crate::{Session, SessionUser, Token};
+use crate::{Error, Session, SessionUser, Token};
+
+impl Session {
+    /// The session as JSON: the same bytes as `serde_json::to_vec(&session)`, written
+    /// faster (a string with nothing to escape is copied whole); what `GET /session`
+    /// answers, and what the integrations' `SharedSession` answers as a response.
+    ///
+    /// ```
+    /// use authgate_core::{Session, SessionUser};
+    /// let mut session = Session::default();
+    /// session.user = Some(SessionUser { name: Some("Alice".into()), ..Default::default() });
+    /// session.expires = "2026-12-24T10:00:00.000Z".into();
+    /// assert_eq!(session.to_json().unwrap(), serde_json::to_vec(&session).unwrap());
+    /// ```
+    pub fn to_json(&self) -> Result<Vec<u8>, Error> {
+        Ok(session(self)?)
+    }
+}
 
 /// `serde_json::to_vec(token)`.
 pub(crate) fn token(token: &Token) -> Result<Vec<u8>, serde_json::Error> {
