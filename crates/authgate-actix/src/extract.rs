@@ -111,7 +111,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Session<T> {
 /// instructions per request for a typical user: see BENCHMARKS.md). Derefs to
 /// [`authgate_core::Session`], serializes as it, and as a response answers it as JSON.
 /// Rejects as [`Session`] does (401 with no session, 503 when the session store is
-/// down); `Option<SharedSession>` is `None` with no session.
+/// down). As an `Option<SharedSession>`, any rejection is `None`, a store that is down
+/// too (actix's `Option` extractor turns every rejection into `None`): use
+/// `SharedSession` where a 503 must not read as signed out.
 ///
 /// ```
 /// use actix_web::web::Json;

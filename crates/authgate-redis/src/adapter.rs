@@ -466,13 +466,12 @@ impl Adapter for RedisAdapter {
                 if row.is_empty() {
                     return Ok(None);
                 }
-                let Some(newline) = row.iter().position(|&b| b == b'\n') else {
-                    // The script could not decode the session record.
-                    return Err(parse_bytes::<AdapterSession>(row)
-                        .err()
-                        .unwrap_or_else(|| AdapterError::backend("unreadable session record")));
+                let Some(nul) = row.iter().position(|&b| b == 0) else {
+                    return Err(AdapterError::backend("malformed session script answer"));
                 };
-                let (session, user) = (&row[..newline], &row[newline + 1..]);
+                // A record the script could not decode comes with no user: its parse
+                // fails here, for this token only.
+                let (session, user) = (&row[..nul], &row[nul + 1..]);
                 let session: AdapterSession = parse_bytes(session)?;
                 if session.expires <= now {
                     return Ok(None);

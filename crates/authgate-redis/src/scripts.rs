@@ -154,9 +154,10 @@ return {session, user}
 
 /// [`GET_SESSION_AND_USER`] for several sessions in one call (gathered concurrent reads).
 /// KEYS: the session keys. ARGV: the key prefix. Answers one string per key, in order:
-/// the session JSON, a newline and the user JSON; empty when there is no session or its
-/// user is gone; or the session record alone (no newline) when it cannot be decoded (that
-/// read fails; the others of the call go on). A flat array of strings, and the user id
+/// the session JSON, a NUL byte and the user JSON (NUL never occurs in JSON text, pretty
+/// or not); empty when there is no session or its user is gone; or the session record
+/// and a NUL with no user when the record cannot be decoded (that read fails; the others
+/// of the call go on). A flat array of strings, and the user id
 /// read by a pattern when it has no escapes (ids are UUIDs or app ids; a JSON string's
 /// own quotes are always escaped, so the pattern only matches the real field), the
 /// records fetched with two `MGET`s for the whole call: decoding every record, a `GET`
@@ -173,7 +174,7 @@ for i, session in ipairs(sessions) do
     local id = string.match(session, '"user_id":"([^"\\]*)"')
     if not id then
       local ok, decoded = pcall(function() return cjson.decode(session)['user_id'] end)
-      if not ok then out[i] = session else id = decoded end
+      if not ok then out[i] = session .. '\0' else id = decoded end
     end
     if type(id) == 'string' then
       if string.find(id, '[%%:]') then
@@ -187,7 +188,7 @@ end
 if #user_keys > 0 then
   local users = redis.call('MGET', unpack(user_keys))
   for j, i in ipairs(ids) do
-    if users[j] then out[i] = sessions[i] .. '\n' .. users[j] end
+    if users[j] then out[i] = sessions[i] .. '\0' .. users[j] end
   end
 end
 return out

@@ -158,11 +158,23 @@ async fn an_unreadable_record_fails_only_its_own_read_of_a_batch() {
         let (adapter, user) = adapter_with_user(&redis).await;
         let good = session(&user.id, time::Duration::hours(1));
         adapter.create_session(good.clone()).await.unwrap();
-        // A session record that is not JSON, one that is JSON but not an object, and a
-        // well-formed session whose user record is not JSON.
-        let (not_json, not_object, bad_user) = (token(), token(), token());
+        // A session record that is not JSON, one that is JSON but not an object, an
+        // empty one, and a well-formed session whose user record is not JSON. And a
+        // session record written pretty (by hand, say): it is read.
+        let (not_json, not_object, bad_user, empty) = (token(), token(), token(), token());
         set_raw(&redis, &adapter, &format!("session:{not_json}"), "{oops").await;
         set_raw(&redis, &adapter, &format!("session:{not_object}"), "5").await;
+        set_raw(&redis, &adapter, &format!("session:{empty}"), "").await;
+        let pretty = session(&user.id, time::Duration::hours(1));
+        let pretty_json = serde_json::to_string_pretty(&pretty).unwrap();
+        assert!(pretty_json.contains('\n'));
+        set_raw(
+            &redis,
+            &adapter,
+            &format!("session:{}", pretty.session_token),
+            &pretty_json,
+        )
+        .await;
         let broken = adapter
             .create_user(new_user(&unique_email()))
             .await
@@ -181,6 +193,8 @@ async fn an_unreadable_record_fails_only_its_own_read_of_a_batch() {
             not_object,
             bad_user,
             good.session_token.clone(),
+            empty.clone(),
+            pretty.session_token.clone(),
         ];
         let found = adapter.get_sessions_and_users(&asked).await.unwrap();
         assert_eq!(found.len(), asked.len());
@@ -195,6 +209,10 @@ async fn an_unreadable_record_fails_only_its_own_read_of_a_batch() {
         assert!(found[3].is_err(), "not an object: {:?}", found[3]);
         assert!(found[4].is_err(), "unreadable user: {:?}", found[4]);
         assert_eq!(ok(5), expected);
+        assert!(found[6].is_err(), "empty record: {:?}", found[6]);
+        assert_eq!(ok(7), Some((pretty.session_token.clone(), user.id.clone())));
+        // Read alone, an empty record fails the same way.
+        assert!(adapter.get_session_and_user(&empty).await.is_err());
     })
     .await;
 }

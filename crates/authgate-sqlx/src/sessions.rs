@@ -169,7 +169,8 @@ type JsonRow = (
 
 /// Reads the rows of SQLite's `json_group_array` into `found`. The whole array is
 /// parsed at once; should that fail (a column holding what its type does not allow:
-/// SQLite does not enforce types), row by row, so only the bad rows' reads fail.
+/// SQLite does not enforce types), row by row, so only the bad rows' reads fail. (A
+/// BLOB in a column still fails the whole query: SQLite's `json_array` refuses it.)
 fn sqlite_rows(
     json: &str,
     found: &mut HashMap<String, Result<(AdapterSession, AdapterUser), String>>,

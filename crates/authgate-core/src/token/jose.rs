@@ -143,6 +143,21 @@ mod tests {
             prop_assert_eq!(ours, URL_SAFE_NO_PAD.decode(&s).ok());
         }
 
+        /// Long segments (the SIMD path) with one stray character anywhere, non-ASCII
+        /// included.
+        #[test]
+        fn long_segments_with_a_stray_character_decode_as_the_base64_crate_decodes(
+            s in "[A-Za-z0-9_-]{38,700}",
+            at in any::<prop::sample::Index>(),
+            stray in prop_oneof![Just('='), Just('+'), Just('/'), Just(' '), Just('.'), Just('é'), any::<char>()],
+        ) {
+            let mut s = s;
+            let at = at.index(s.len());
+            s.insert(at, stray);
+            let ours = decode_segment(&s, "test").ok();
+            prop_assert_eq!(ours, URL_SAFE_NO_PAD.decode(&s).ok());
+        }
+
         /// And encodes as it does.
         #[test]
         fn bytes_encode_and_decode_as_the_base64_crate_does(
