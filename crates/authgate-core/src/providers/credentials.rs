@@ -7,8 +7,17 @@ use http::{HeaderMap, Method, Uri};
 use crate::{callbacks::BoxFuture, Error, User};
 
 /// The request that carried a credentials sign-in, for `authorize`. `Debug` shows the
-/// header names, not their values (cookies).
+/// header names, not their values (cookies). Non-exhaustive (fields may be added); an
+/// app's tests build one with [`AuthorizeRequest::new`].
+///
+/// ```
+/// use authgate_core::AuthorizeRequest;
+/// let req = AuthorizeRequest::new("/auth/callback/credentials".parse().unwrap(), Default::default())
+///     .with_client_ip(Some([203, 0, 113, 7].into()));
+/// assert_eq!(req.method, http::Method::POST);
+/// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct AuthorizeRequest {
     /// Always `POST`.
     pub method: Method,
@@ -20,6 +29,23 @@ pub struct AuthorizeRequest {
     /// peer is a proxy trusted in [`crate::rate_limit::RateLimits::trusted_proxies`];
     /// `None` when the integration knows no peer address.
     pub client_ip: Option<std::net::IpAddr>,
+}
+
+impl AuthorizeRequest {
+    /// A `POST` to `uri` with these headers and no known client IP.
+    pub fn new(uri: Uri, headers: HeaderMap) -> Self {
+        Self {
+            method: Method::POST,
+            uri,
+            headers,
+            client_ip: None,
+        }
+    }
+
+    /// The same request from this client IP.
+    pub fn with_client_ip(self, client_ip: Option<std::net::IpAddr>) -> Self {
+        Self { client_ip, ..self }
+    }
 }
 
 impl std::fmt::Debug for AuthorizeRequest {
