@@ -639,7 +639,7 @@ fn to_json(value: &impl Serialize) -> Result<String, AdapterError> {
 }
 
 fn parse<T: DeserializeOwned>(raw: &str) -> Result<T, AdapterError> {
-    serde_json::from_str(raw).map_err(AdapterError::backend)
+    parse_bytes(raw.as_bytes())
 }
 
 fn parse_bytes<T: DeserializeOwned>(raw: &[u8]) -> Result<T, AdapterError> {

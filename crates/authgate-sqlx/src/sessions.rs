@@ -90,8 +90,7 @@ pub(crate) async fn get_many_with_user(
 ) -> Result<Vec<SessionRead>, AdapterError> {
     // Per token: its row, or the error of a row that could not be read (that token's
     // read fails, the others go on).
-    let mut found: HashMap<String, Result<(AdapterSession, AdapterUser), String>> =
-        HashMap::with_capacity(session_tokens.len());
+    let mut found: Found = HashMap::with_capacity(session_tokens.len());
     for chunk in session_tokens.chunks(64) {
         let Some(last) = chunk.last() else { continue };
         let size = BATCH_SIZES
@@ -148,6 +147,10 @@ pub(crate) async fn get_many_with_user(
         .collect())
 }
 
+/// What a batch read found, per session token: its session and user, or why its row
+/// could not be read.
+type Found = HashMap<String, Result<(AdapterSession, AdapterUser), String>>;
+
 /// A joined row as the adapter's session and user.
 fn joined(
     (session_token, expires, id, name, email, email_verified, image): JoinedRow,
@@ -171,10 +174,7 @@ type JsonRow = (
 /// parsed at once; should that fail (a column holding what its type does not allow:
 /// SQLite does not enforce types), row by row, so only the bad rows' reads fail. (A
 /// BLOB in a column still fails the whole query: SQLite's `json_array` refuses it.)
-fn sqlite_rows(
-    json: &str,
-    found: &mut HashMap<String, Result<(AdapterSession, AdapterUser), String>>,
-) -> Result<(), AdapterError> {
+fn sqlite_rows(json: &str, found: &mut Found) -> Result<(), AdapterError> {
     let rows: Vec<JsonRow> = match serde_json::from_str(json) {
         Ok(rows) => rows,
         Err(_) => {
