@@ -16,6 +16,9 @@ pub(crate) const SESSION_HEADERS: &[&str] = &[
     "x-forwarded-proto",
 ];
 
+/// The request headers a request's origin comes from (without a canonical URL).
+pub(crate) const ORIGIN_HEADERS: &[&str] = &["host", "x-forwarded-host", "x-forwarded-proto"];
+
 /// Some request headers, as an `http` 1 map.
 pub(crate) fn session_headers(headers: &ActixHeaders, names: &[&'static str]) -> http::HeaderMap {
     let mut map = http::HeaderMap::new();

@@ -11,7 +11,7 @@ use actix_web::{
 };
 use authgate_core::{
     integration::{
-        bad_request, declares_too_large, payload_too_large, LazySession, ResponsePlan,
+        bad_request, declares_too_large, is_secure, payload_too_large, LazySession, ResponsePlan,
         SessionHandle,
     },
     Auth,
@@ -86,20 +86,20 @@ where
             });
         }
         // With a canonical URL only the cookies matter; otherwise the origin comes from
-        // the Host / X-Forwarded-* headers or the URI.
-        let lazy = match auth.config().canonical_is_secure() {
-            Some(secure) => {
-                let cookies = req
-                    .headers()
-                    .get_all(header::COOKIE)
-                    .filter_map(convert::to_http_value);
-                LazySession::with_cookies(auth, cookies, Some(secure))
-            }
+        // the Host / X-Forwarded-* headers or the URI. The cookies are handed over as
+        // they are (actix has validated them), not converted to `http` 1 values.
+        let secure = match auth.config().canonical_is_secure() {
+            Some(secure) => Some(secure),
             None => {
-                let headers = convert::session_headers(req.headers(), convert::SESSION_HEADERS);
-                LazySession::new(auth, &headers, &convert::uri(&req).unwrap_or_default())
+                let headers = convert::session_headers(req.headers(), convert::ORIGIN_HEADERS);
+                is_secure(&auth, &headers, &convert::uri(&req).unwrap_or_default())
             }
         };
+        let cookies = req
+            .headers()
+            .get_all(header::COOKIE)
+            .map(|value| Bytes::from_owner(value.clone()));
+        let lazy = LazySession::with_cookie_bytes(auth, cookies, secure);
         let lazy = Arc::new(lazy);
         req.extensions_mut()
             .insert(SessionHandle(Arc::clone(&lazy)));

@@ -91,22 +91,50 @@ pub(crate) struct RequestCookies<'a> {
     pairs: Vec<(&'a [u8], &'a [u8])>,
 }
 
+/// A session token's raw cookie bytes: one cookie, or its chunks in order.
+#[derive(Debug)]
+pub(crate) enum RawToken<'a> {
+    /// The whole token in one cookie.
+    Whole(&'a [u8]),
+    /// The chunks `<name>.0`, `<name>.1`, ... (at least one).
+    Chunks(Vec<&'a [u8]>),
+}
+
+impl<'a> RawToken<'a> {
+    /// The parts, in order (one for a whole cookie).
+    pub(crate) fn parts(&self) -> &[&'a [u8]] {
+        match self {
+            Self::Whole(raw) => std::slice::from_ref(raw),
+            Self::Chunks(chunks) => chunks,
+        }
+    }
+
+    /// The length of the parts together.
+    pub(crate) fn len(&self) -> usize {
+        self.parts().iter().map(|p| p.len()).sum()
+    }
+}
+
 impl<'a> RequestCookies<'a> {
     /// Parses every `Cookie` header; malformed pairs are skipped.
     pub(crate) fn parse(headers: &'a HeaderMap) -> Self {
-        Self::from_values(headers.get_all(http::header::COOKIE).iter())
+        Self::from_values(
+            headers
+                .get_all(http::header::COOKIE)
+                .iter()
+                .map(HeaderValue::as_bytes),
+        )
     }
 
     /// Splits `Cookie` header values pair by pair, as bytes: a pair whose name is not
     /// UTF-8 never matches a name authgate reads, the others are kept (browsers send raw
     /// UTF-8 set by `document.cookie`); a value that does not decode to UTF-8 is skipped
     /// when read.
-    pub(crate) fn from_values(values: impl Iterator<Item = &'a HeaderValue>) -> Self {
+    pub(crate) fn from_values(values: impl Iterator<Item = &'a [u8]>) -> Self {
         // A browser usually holds the session, CSRF and callback-url cookies, and more.
         let mut pairs = Vec::with_capacity(8);
-        for value in values {
+        for bytes in values {
             // memchr: a long session cookie is scanned a word at a time, not per byte.
-            let bytes = value.as_bytes();
             let mut start = 0;
             for end in memchr::memchr_iter(b';', bytes).chain(std::iter::once(bytes.len())) {
                 if let Some(parsed) = split_pair(&bytes[start..end]) {
@@ -131,17 +159,13 @@ impl<'a> RequestCookies<'a> {
         self.values(name).next()
     }
 
-    /// The session token as its raw bytes, when nothing in it needs decoding (no `%`):
-    /// the first non-empty cookie of that name, or else its contiguous chunks joined.
-    /// When that is UTF-8 it is what [`RequestCookies::session_token`] returns, so a
-    /// token-cache hit on it skips the UTF-8 check and, for a chunked token, the
-    /// per-chunk decoding. `None` sends the caller to `session_token`.
-    pub(crate) fn plain_session_token(
-        &self,
-        name: &str,
-        max_chunks: usize,
-    ) -> Option<Cow<'a, [u8]>> {
-        let plain = |raw: &'a [u8]| memchr::memchr(b'%', raw).is_none().then_some(raw);
+    /// The session token's raw bytes as the request holds them: the first non-empty
+    /// cookie of that name, or else its contiguous chunks (at most `max_chunks`), in
+    /// order and not joined. Nothing is decoded or copied: this is what the token cache
+    /// is looked up with, and a cached key is always a verified token, which has no
+    /// `%`, so raw bytes equal to one are the token itself. Anything else (a miss, a
+    /// `%`) goes through [`RequestCookies::session_token`].
+    pub(crate) fn raw_session_token(&self, name: &str, max_chunks: usize) -> Option<RawToken<'a>> {
         let first_non_empty = |wanted: &[u8]| {
             self.pairs
                 .iter()
@@ -149,31 +173,21 @@ impl<'a> RequestCookies<'a> {
                 .map(|(_, raw)| *raw)
         };
         if let Some(raw) = first_non_empty(name.as_bytes()) {
-            return plain(raw).map(Cow::Borrowed);
+            return Some(RawToken::Whole(raw));
         }
         let mut chunk_name = Vec::with_capacity(name.len() + 4);
-        let mut chunk = |i: usize| {
+        let mut chunks = Vec::new();
+        while chunks.len() < max_chunks {
             chunk_name.clear();
             chunk_name.extend_from_slice(name.as_bytes());
             chunk_name.push(b'.');
-            push_decimal(&mut chunk_name, i);
-            first_non_empty(&chunk_name)
-        };
-        // The chunks' total length first, so they are joined into one allocation.
-        let (mut count, mut total) = (0, 0);
-        while count < max_chunks {
-            let Some(raw) = chunk(count) else { break };
-            total += plain(raw)?.len();
-            count += 1;
+            push_decimal(&mut chunk_name, chunks.len());
+            let Some(raw) = first_non_empty(&chunk_name) else {
+                break;
+            };
+            chunks.push(raw);
         }
-        if total == 0 {
-            return None;
-        }
-        let mut joined = Vec::with_capacity(total);
-        for i in 0..count {
-            joined.extend_from_slice(chunk(i)?);
-        }
-        Some(Cow::Owned(joined))
+        (!chunks.is_empty()).then_some(RawToken::Chunks(chunks))
     }
 
     /// The session token, whole or reassembled from the contiguous chunks `<name>.0`,

@@ -45,7 +45,14 @@ pub(crate) fn token(token: &Token) -> Result<Vec<u8>, serde_json::Error> {
 
 /// `serde_json::to_vec(session)`.
 pub(crate) fn session(session: &Session) -> Result<Vec<u8>, serde_json::Error> {
-    let mut out = Vec::with_capacity(256);
+    // Sized for the usual session, and for a long name or image URL, without growing.
+    let user_len = session.user.as_ref().map_or(0, |u| {
+        [&u.id, &u.name, &u.email, &u.image]
+            .iter()
+            .map(|s| s.as_ref().map_or(0, |s| s.len()))
+            .sum()
+    });
+    let mut out = Vec::with_capacity(256 + user_len);
     let mut obj = Object::open(&mut out);
     if let Some(user) = &session.user {
         obj.key("user")?;
@@ -150,18 +157,22 @@ fn value(out: &mut Vec<u8>, value: &Value) -> Result<(), serde_json::Error> {
 /// A JSON string: copied whole between quotes when nothing in it needs escaping (what
 /// serde_json escapes: control characters, `"` and `\`), else written by serde_json.
 fn string(out: &mut Vec<u8>, s: &str) -> Result<(), serde_json::Error> {
-    // No early exit, so the compiler checks many bytes per instruction; a long string
-    // (a 3,000-character name, say) looks for `"` and `\` with `memchr2` first, which
-    // runs on the CPU's widest vectors (for a short one the call costs more than it
-    // saves).
+    // No early exit within a block, so the compiler checks many bytes per instruction;
+    // a long string (a 3,000-character name, say) looks for `"` and `\` with `memchr2`
+    // first, which runs on the CPU's widest vectors (for a short one the call costs more
+    // than it saves), then for control characters.
+    let escapes = |block: &[u8]| {
+        block.iter().fold(false, |acc, &b| {
+            acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+        })
+    };
     let bytes = s.as_bytes();
     let escape = if bytes.len() >= 256 {
         memchr::memchr2(b'"', b'\\', bytes).is_some()
             || bytes.iter().fold(false, |acc, &b| acc | (b < 0x20))
     } else {
-        bytes.iter().fold(false, |acc, &b| {
-            acc | (b < 0x20) | (b == b'"') | (b == b'\\')
-        })
+        let mut blocks = bytes.chunks_exact(64);
+        blocks.any(escapes) || escapes(blocks.remainder())
     };
     if escape {
         return serde_json::to_writer(out, s);

@@ -25,6 +25,15 @@ pub async fn session_from_cookies<'a>(
     cookie_headers: impl Iterator<Item = &'a HeaderValue>,
     secure: bool,
 ) -> SessionOutcome {
+    session_from_cookie_bytes(auth, cookie_headers.map(HeaderValue::as_bytes), secure).await
+}
+
+/// [`session_from_cookies`] from the values' bytes.
+pub(crate) async fn session_from_cookie_bytes<'a>(
+    auth: &Auth,
+    cookie_headers: impl Iterator<Item = &'a [u8]>,
+    secure: bool,
+) -> SessionOutcome {
     let cookies = RequestCookies::from_values(cookie_headers);
     session::read(auth.state(), &cookies, secure, session::ReadMode::App).await
 }

@@ -26,9 +26,10 @@ pub(crate) async fn read(
     let names = config.cookie_names(secure);
     let now = crate::time_now();
     // A verified token is usually in the cache: look the raw cookie up first.
+    // (A chunked token is looked up chunk by chunk, not joined.)
     let cached = cookies
-        .plain_session_token(&names.session_token, config.max_session_chunks)
-        .and_then(|raw| Some((raw.len(), state.tokens.lookup(secure, &raw, now)?)));
+        .raw_session_token(&names.session_token, config.max_session_chunks)
+        .and_then(|raw| Some((raw.len(), state.tokens.lookup(secure, raw.parts(), now)?)));
     let (value_len, decoded) = match cached {
         Some(hit) => hit,
         None => {

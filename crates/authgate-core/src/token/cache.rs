@@ -38,8 +38,19 @@ const HASHED_TAIL: usize = 64;
 #[derive(Debug, PartialEq, Eq)]
 struct TokenKey(Box<[u8]>);
 
-/// A cookie value looked up without copying it into a [`TokenKey`].
-struct TokenKeyRef<'a>(&'a [u8]);
+/// A cookie value looked up without copying it into a [`TokenKey`]: its parts in order
+/// (the chunks of a chunked session cookie, not joined; one part otherwise).
+struct TokenKeyRef<'a> {
+    parts: &'a [&'a [u8]],
+    len: usize,
+}
+
+impl<'a> TokenKeyRef<'a> {
+    fn new(parts: &'a [&'a [u8]]) -> Self {
+        let len = parts.iter().map(|p| p.len()).sum();
+        Self { parts, len }
+    }
+}
 
 fn hash_tail<H: Hasher>(value: &[u8], state: &mut H) {
     state.write_usize(value.len());
@@ -53,14 +64,52 @@ impl Hash for TokenKey {
 }
 
 impl Hash for TokenKeyRef<'_> {
+    /// The same hash as the joined value's [`TokenKey`]: its length, then its last
+    /// [`HASHED_TAIL`] bytes in one write (hashers are not bound to give the same
+    /// result for a value written in pieces).
     fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_tail(self.0, state);
+        match self.parts {
+            [] => hash_tail(&[], state),
+            [.., last] if last.len() >= HASHED_TAIL || self.parts.len() == 1 => {
+                state.write_usize(self.len);
+                state.write(&last[last.len().saturating_sub(HASHED_TAIL)..]);
+            }
+            parts => {
+                // A last chunk shorter than the tail: gather the tail from the end.
+                let mut tail = [0u8; HASHED_TAIL];
+                let mut at = HASHED_TAIL.min(self.len);
+                for part in parts.iter().rev() {
+                    let take = part.len().min(at);
+                    tail[at - take..at].copy_from_slice(&part[part.len() - take..]);
+                    at -= take;
+                    if at == 0 {
+                        break;
+                    }
+                }
+                let n = HASHED_TAIL.min(self.len);
+                state.write_usize(self.len);
+                state.write(&tail[..n]);
+            }
+        }
     }
 }
 
 impl Equivalent<TokenKey> for TokenKeyRef<'_> {
     fn equivalent(&self, key: &TokenKey) -> bool {
-        *self.0 == *key.0
+        if self.len != key.0.len() {
+            return false;
+        }
+        let mut rest: &[u8] = &key.0;
+        for part in self.parts {
+            let Some((head, tail)) = rest.split_at_checked(part.len()) else {
+                return false;
+            };
+            if head != *part {
+                return false;
+            }
+            rest = tail;
+        }
+        true
     }
 }
 
@@ -121,16 +170,17 @@ impl TokenCache {
             .map_or(0, |c| c[0].weight() + c[1].weight())
     }
 
-    /// The cached token for a cookie value, if there is one: `Some(Err(TokenExpired))`
-    /// when its `exp` has passed at `now` (the entry is then dropped).
+    /// The cached token for a cookie value given in parts (joined, they are the value),
+    /// if there is one: `Some(Err(TokenExpired))` when its `exp` has passed at `now` (the
+    /// entry is then dropped).
     pub(crate) fn lookup(
         &self,
         secure: bool,
-        value: &[u8],
+        parts: &[&[u8]],
         now: i64,
     ) -> Option<Result<Arc<Token>, Error>> {
         let cache = self.cache(secure)?;
-        let key = TokenKeyRef(value);
+        let key = TokenKeyRef::new(parts);
         let hit = cache.get(&key)?;
         Some(match hit.exp {
             Some(exp) if exp <= now - CLOCK_TOLERANCE_SECS => {
@@ -149,7 +199,7 @@ impl TokenCache {
         value: &str,
         now: i64,
     ) -> Result<Arc<Token>, Error> {
-        if let Some(hit) = self.lookup(secure, value.as_bytes(), now) {
+        if let Some(hit) = self.lookup(secure, &[value.as_bytes()], now) {
             return hit;
         }
         let token = Arc::new(codec.decode_token_at(value, now)?);
@@ -220,11 +270,11 @@ mod tests {
             })
         };
         cache.insert(false, a.clone(), named("a"));
-        assert!(cache.lookup(false, b.as_bytes(), 0).is_none());
+        assert!(cache.lookup(false, &[b.as_bytes()], 0).is_none());
         cache.insert(false, b.clone(), named("b"));
         let got = |v: &str| {
             cache
-                .lookup(false, v.as_bytes(), 0)
+                .lookup(false, &[v.as_bytes()], 0)
                 .unwrap()
                 .unwrap()
                 .name
@@ -232,7 +282,41 @@ mod tests {
         };
         assert_eq!(got(&a).as_deref(), Some("a"));
         assert_eq!(got(&b).as_deref(), Some("b"));
-        assert!(cache.lookup(true, a.as_bytes(), 0).is_none(), "per scheme");
+        assert!(
+            cache.lookup(true, &[a.as_bytes()], 0).is_none(),
+            "per scheme"
+        );
+    }
+
+    #[test]
+    fn a_value_in_parts_finds_the_joined_key() {
+        let cache = TokenCache::new(100, 1024 * 1024, 1000);
+        let value: String = (0..300)
+            .map(|i| char::from(b'a' + (i * 7 % 26) as u8))
+            .collect();
+        cache.insert(false, value.clone(), token());
+        let bytes = value.as_bytes();
+        // Every split in two and three, including inside the hashed tail and empty parts.
+        for i in 0..=bytes.len() {
+            let (a, b) = bytes.split_at(i);
+            assert!(cache.lookup(false, &[a, b], 0).is_some(), "split at {i}");
+            for j in (i..=bytes.len()).step_by(37) {
+                let (b, c) = bytes[i..].split_at(j - i);
+                assert!(cache.lookup(false, &[a, b, c], 0).is_some(), "{i}, {j}");
+            }
+        }
+        // Same length, one byte different in any part: a miss.
+        for i in [0, 150, 299] {
+            let mut other = bytes.to_vec();
+            other[i] = b'#';
+            let (a, b) = other.split_at(100);
+            assert!(cache.lookup(false, &[a, b], 0).is_none(), "changed at {i}");
+        }
+        assert!(
+            cache.lookup(false, &[&bytes[..299]], 0).is_none(),
+            "shorter"
+        );
+        assert!(cache.lookup(false, &[bytes, b"x"], 0).is_none(), "longer");
     }
 
     #[test]
@@ -244,15 +328,15 @@ mod tests {
         });
         cache.insert(false, "v".into(), token);
         assert!(
-            cache.lookup(false, b"v", 1_000).unwrap().is_ok(),
+            cache.lookup(false, &[b"v"], 1_000).unwrap().is_ok(),
             "within the tolerance"
         );
         let late = 1_000 + CLOCK_TOLERANCE_SECS;
         assert!(matches!(
-            cache.lookup(false, b"v", late),
+            cache.lookup(false, &[b"v"], late),
             Some(Err(Error::TokenExpired))
         ));
-        assert!(cache.lookup(false, b"v", 0).is_none(), "dropped");
+        assert!(cache.lookup(false, &[b"v"], 0).is_none(), "dropped");
     }
 
     #[test]
