@@ -77,11 +77,20 @@ impl Adapter for SqlxAdapter {
         &self,
         session_token: &str,
     ) -> Result<Option<(AdapterSession, AdapterUser)>, AdapterError> {
+        if let Some(found) = self
+            .inline
+            .as_ref()
+            .and_then(|inline| inline.session_and_user(session_token))
+        {
+            return Ok(found);
+        }
         sessions::get_with_user(&self.db, session_token).await
     }
 
+    /// Reads are gathered, except those that run on the request's thread (a SQLite
+    /// file): those cost less than a hand-over.
     fn gathers_session_reads(&self) -> bool {
-        true
+        self.inline.is_none()
     }
 
     async fn get_sessions_and_users(

@@ -1,13 +1,13 @@
 //! [`SqlxAdapter`]: opening the database.
 
-use std::{fmt, str::FromStr, time::Duration};
+use std::{fmt, str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     postgres::{PgPool, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions},
 };
 
-use crate::{db::Db, migrate, Error};
+use crate::{db::Db, inline::InlineReads, migrate, Error};
 
 /// How long a SQLite connection waits for another's write lock before failing.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -29,6 +29,8 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct SqlxAdapter {
     pub(crate) db: Db,
+    /// Session reads on the request's thread (a SQLite file opened by `connect`).
+    pub(crate) inline: Option<Arc<InlineReads>>,
 }
 
 impl SqlxAdapter {
@@ -37,7 +39,13 @@ impl SqlxAdapter {
     /// - `sqlite://path/to/file.db` (created if missing) or `sqlite::memory:`: the
     ///   embedded default. Migrated here, before this returns. Each connection has
     ///   foreign keys on, the WAL journal and a busy timeout of 5 s. An in-memory
-    ///   database lives in one connection, kept open as long as the adapter.
+    ///   database lives in one connection, kept open as long as the adapter. On a
+    ///   file, the session read of app requests (`get_session_and_user`) runs on the
+    ///   calling thread, on a few read-only connections of the adapter's own, instead
+    ///   of being handed to sqlx's worker thread and back: an indexed lookup of a few
+    ///   microseconds that never waits (a busy database, a connection in use or any
+    ///   failure sends it to the pool as before). It would block the thread only for
+    ///   a disk read of pages the OS does not have cached.
     /// - `postgres://user:password@host/db`: not migrated here; call
     ///   [`migrate`](Self::migrate) (from the app's start-up or deployment).
     ///
@@ -52,7 +60,16 @@ impl SqlxAdapter {
         let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
         match scheme {
             "sqlite" => {
-                let adapter = Self::from_sqlite_pool(sqlite_pool(url).await?);
+                let pool = sqlite_pool(url).await?;
+                let inline = (!in_memory(url)).then(|| {
+                    Arc::new(InlineReads::new(
+                        pool.connect_options().get_filename().to_owned(),
+                    ))
+                });
+                let adapter = Self {
+                    inline,
+                    ..Self::from_sqlite_pool(pool)
+                };
                 adapter.migrate().await?;
                 Ok(adapter)
             }
@@ -71,10 +88,13 @@ impl SqlxAdapter {
 
     /// An adapter on the app's SQLite pool. Call [`migrate`](Self::migrate) before
     /// use; the pool's connections need foreign keys on (sqlx's default), or deleting
-    /// a user leaves its accounts and sessions.
+    /// a user leaves its accounts and sessions. Every query goes through the pool
+    /// (session reads are gathered, not run on the calling thread as with
+    /// [`connect`](Self::connect)).
     pub fn from_sqlite_pool(pool: SqlitePool) -> Self {
         Self {
             db: Db::Sqlite(pool),
+            inline: None,
         }
     }
 
@@ -92,6 +112,7 @@ impl SqlxAdapter {
     pub fn from_pg_pool(pool: PgPool) -> Self {
         Self {
             db: Db::Postgres(pool),
+            inline: None,
         }
     }
 
@@ -113,7 +134,7 @@ async fn sqlite_pool(url: &str) -> Result<SqlitePool, sqlx::Error> {
         .foreign_keys(true)
         .journal_mode(SqliteJournalMode::Wal)
         .busy_timeout(SQLITE_BUSY_TIMEOUT);
-    let pool = if url.contains(":memory:") || url.contains("mode=memory") {
+    let pool = if in_memory(url) {
         SqlitePoolOptions::new()
             .min_connections(1)
             .max_connections(1)
@@ -125,6 +146,11 @@ async fn sqlite_pool(url: &str) -> Result<SqlitePool, sqlx::Error> {
     pool.connect_with(options).await
 }
 
+/// Whether a SQLite URL names an in-memory database.
+fn in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
 /// The dialect and where the database is; never the password.
 impl fmt::Debug for SqlxAdapter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -132,7 +158,8 @@ impl fmt::Debug for SqlxAdapter {
         match &self.db {
             Db::Sqlite(pool) => out
                 .field("dialect", &"sqlite")
-                .field("filename", &pool.connect_options().get_filename()),
+                .field("filename", &pool.connect_options().get_filename())
+                .field("inline_session_reads", &self.inline.is_some()),
             Db::Postgres(pool) => {
                 let options = pool.connect_options();
                 out.field("dialect", &"postgres")

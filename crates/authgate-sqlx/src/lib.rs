@@ -59,6 +59,7 @@ mod adapter;
 mod connect;
 mod db;
 mod error;
+mod inline;
 mod migrate;
 mod sessions;
 mod tokens;

@@ -46,7 +46,7 @@ pub(crate) async fn create(
 }
 
 /// A session joined with its user, as selected.
-type JoinedRow = (
+pub(crate) type JoinedRow = (
     String,
     Ts,
     String,
@@ -152,7 +152,7 @@ pub(crate) async fn get_many_with_user(
 type Found = HashMap<String, Result<(AdapterSession, AdapterUser), String>>;
 
 /// A joined row as the adapter's session and user.
-fn joined(
+pub(crate) fn joined(
     (session_token, expires, id, name, email, email_verified, image): JoinedRow,
 ) -> (AdapterSession, AdapterUser) {
     let user = users::from_row((id, name, email, email_verified, image));
