@@ -76,8 +76,9 @@ pub(crate) async fn get_with_user(
     Ok(row.map_err(db_err)?.map(joined))
 }
 
-/// Sessions read with one query: `IN` lists come in these sizes (the tokens padded by
-/// repeating the last one), so few distinct statements are prepared and cached.
+/// SQLite sessions read with one query: `IN` lists come in these sizes (the tokens
+/// padded by repeating the last one), so few distinct statements are prepared and
+/// cached. (PostgreSQL takes the tokens as one array parameter.)
 const BATCH_SIZES: [usize; 7] = [1, 2, 4, 8, 16, 32, 64];
 
 /// The sessions, if unexpired, and their users, one answer per token in order: one query
@@ -92,41 +93,39 @@ pub(crate) async fn get_many_with_user(
     // read fails, the others go on).
     let mut found: Found = HashMap::with_capacity(session_tokens.len());
     for chunk in session_tokens.chunks(64) {
-        let Some(last) = chunk.last() else { continue };
-        let size = BATCH_SIZES
-            .iter()
-            .copied()
-            .find(|&n| n >= chunk.len())
-            .unwrap_or(chunk.len());
-        let list: Vec<String> = (2..size + 2).map(|i| format!("${i}")).collect();
-        let from = format!(
-            "FROM authgate_sessions s JOIN authgate_users u ON u.id = s.user_id \
-             WHERE s.expires > $1 AND s.session_token IN ({})",
-            list.join(", ")
-        );
-        let padded = chunk.iter().chain(std::iter::repeat(last)).take(size);
         match db {
             Db::Sqlite(pool) => {
+                let Some(last) = chunk.last() else { continue };
+                let size = BATCH_SIZES
+                    .iter()
+                    .copied()
+                    .find(|&n| n >= chunk.len())
+                    .unwrap_or(chunk.len());
+                let list: Vec<String> = (2..size + 2).map(|i| format!("${i}")).collect();
                 let sql = format!(
                     "SELECT json_group_array(json_array(s.session_token, s.expires, \
-                     u.id, u.name, u.email, u.email_verified, u.image)) {from}"
+                     u.id, u.name, u.email, u.email_verified, u.image)) \
+                     FROM authgate_sessions s JOIN authgate_users u ON u.id = s.user_id \
+                     WHERE s.expires > $1 AND s.session_token IN ({})",
+                    list.join(", ")
                 );
                 let mut query = sqlx::query_as::<_, (String,)>(&sql).bind(Ts::now());
-                for token in padded {
+                for token in chunk.iter().chain(std::iter::repeat(last)).take(size) {
                     query = query.bind(token);
                 }
                 let (json,) = query.fetch_one(pool).await.map_err(db_err)?;
                 sqlite_rows(&json, &mut found)?;
             }
             Db::Postgres(pool) => {
-                let sql = format!(
+                // One statement for every batch size: the tokens as one array.
+                let query = sqlx::query(
                     "SELECT s.session_token, s.expires, \
-                     u.id, u.name, u.email, u.email_verified, u.image {from}"
-                );
-                let mut query = sqlx::query(&sql).bind(Ts::now());
-                for token in padded {
-                    query = query.bind(token);
-                }
+                     u.id, u.name, u.email, u.email_verified, u.image \
+                     FROM authgate_sessions s JOIN authgate_users u ON u.id = s.user_id \
+                     WHERE s.expires > $1 AND s.session_token = ANY($2)",
+                )
+                .bind(Ts::now())
+                .bind(chunk);
                 for row in query.fetch_all(pool).await.map_err(db_err)? {
                     let token: String = row.try_get(0).map_err(db_err)?;
                     let joined = JoinedRow::from_row(&row)
