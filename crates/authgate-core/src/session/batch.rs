@@ -5,8 +5,10 @@
 //! A read with nothing in flight goes to the store alone, at once. Reads that arrive
 //! meanwhile wait in a queue. When the read in flight ends, however it ends (answered,
 //! failed, its request cancelled, a panic: a guard's `Drop`), the first waiter still
-//! waiting is told to lead: it reads its own token and the queue's next 63 with one
-//! store call, answers them, and hands over in turn. No task is spawned, so nothing
+//! waiting is told to lead: it first lets the tasks that are ready run (one yield, so
+//! requests already in hand join the batch instead of waiting for the next), then
+//! reads its own token and the queue's next 63 with one store call, answers them, and
+//! hands over in turn. No task is spawned, so nothing
 //! depends on a runtime other than the requests' own. This is not a cache: every read is
 //! answered by a store call that started after its request asked, so a session deleted
 //! (signed out, revoked) before a request arrives is never served to it.
@@ -113,6 +115,8 @@ impl SessionReads {
     /// and hands over.
     async fn lead(&self, adapter: &Arc<dyn Adapter>, own: &str) -> Result<Found, AdapterError> {
         let _hand_over = HandOver(Arc::clone(&self.queue));
+        // Reads whose requests are ready to run join this batch first.
+        YieldOnce(false).await;
         let mut batch = Batch {
             queue: Arc::clone(&self.queue),
             taken: {
@@ -156,6 +160,26 @@ impl SessionReads {
         answers
             .pop()
             .unwrap_or_else(|| Err(AdapterError::backend("no answer for the leading read")))
+    }
+}
+
+/// Pending once, waking itself at once: the executor runs the other tasks that are
+/// ready before this one resumes (any executor: it only uses the waker).
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
     }
 }
 

@@ -347,3 +347,49 @@ async fn adapters_that_do_not_gather_read_alone() {
     assert_eq!(all_answered(set).await, 5);
     assert_eq!(adapter.calls.load(Ordering::SeqCst), 5);
 }
+
+/// A read told to lead lets the reads that are ready to run join its batch: here one
+/// whose request became ready just after the leader was told (current-thread runtime,
+/// so the order is fixed: without the leader's yield it would read alone).
+#[tokio::test(flavor = "current_thread")]
+async fn a_new_leader_lets_ready_reads_join_its_batch() {
+    let adapter = Gated::new(true);
+    let tokens = sessions(&adapter, 3).await;
+    let reads = Arc::new(SessionReads::default());
+    let ready = Arc::new(tokio::sync::Notify::new());
+    let mut set = Reads::new();
+    let read = |token: &String, before: Option<Arc<tokio::sync::Notify>>, after: bool| {
+        let (reads, adapter, token) = (Arc::clone(&reads), Arc::clone(&adapter), token.clone());
+        let ready = Arc::clone(&ready);
+        async move {
+            if let Some(before) = before {
+                before.notified().await;
+            }
+            let adapter: Arc<dyn Adapter> = adapter;
+            let found = reads.get(&adapter, &token).await;
+            if after {
+                // The third request becomes ready once the first is answered, after
+                // the second was told to lead.
+                ready.notify_one();
+            }
+            (token, found)
+        }
+    };
+    set.spawn(read(&tokens[0], None, true));
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    set.spawn(read(&tokens[1], None, false));
+    set.spawn(read(&tokens[2], Some(Arc::clone(&ready)), false));
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert_eq!(
+        adapter.calls.load(Ordering::SeqCst),
+        1,
+        "the first is in flight"
+    );
+    adapter.gate.add_permits(100);
+    assert_eq!(all_answered(set).await, 3);
+    assert_eq!(
+        adapter.calls.load(Ordering::SeqCst),
+        2,
+        "the first alone, the second and third together"
+    );
+}
