@@ -412,6 +412,36 @@ async fn a_store_outage_is_503_not_a_sign_out(fw: Framework) {
     assert_eq!(b.get("/api/me").await.json()["user"]["id"], "1");
 }
 
+async fn a_store_that_does_not_answer_is_503_after_the_read_timeout(fw: Framework) {
+    let flaky = FlakyAdapter::new(Arc::new(authgate::adapter::MemoryAdapter::new()));
+    let timeout = std::time::Duration::from_millis(200);
+    let server = spawn_database(fw, Arc::new(flaky.clone()), move |b| {
+        b.session_read_timeout(timeout)
+    })
+    .await;
+    let b = server.browser();
+    b.sign_in("alice", "wonderland").await;
+    assert_eq!(b.get("/api/me").await.status, 200);
+    // A store that takes a minute to answer (a hung server or network).
+    flaky.set_read_delay(std::time::Duration::from_secs(60));
+    let started = std::time::Instant::now();
+    let res = b.get("/api/me").await;
+    assert_eq!(
+        (res.status, res.json()),
+        (503, json!({"error": "ServiceUnavailable"}))
+    );
+    assert!(res.set_cookie(SESSION).is_none(), "the cookie is kept");
+    let res = b.get("/auth/session").await;
+    assert_eq!((res.status, res.body.as_str()), (200, "null"), "as Auth.js");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the requests did not wait for the store"
+    );
+    // Answering again: the same cookie works.
+    flaky.set_read_delay(std::time::Duration::ZERO);
+    assert_eq!(b.get("/api/me").await.json()["user"]["id"], "1");
+}
+
 async fn concurrent_first_sign_ins_make_one_user(fw: Framework) {
     for store in stores().await {
         let s = store.name;
@@ -735,5 +765,6 @@ suite!(
     linking_rules,
     users_list_and_revoke_their_sessions,
     a_store_outage_is_503_not_a_sign_out,
+    a_store_that_does_not_answer_is_503_after_the_read_timeout,
     concurrent_first_sign_ins_make_one_user,
 );

@@ -103,6 +103,7 @@ pub struct AuthConfig {
     /// The largest session token authgate issues.
     pub(crate) max_token_bytes: usize,
     pub(crate) session_cache_ttl: Duration,
+    pub(crate) session_read_timeout: Duration,
     /// The one HTTP client for providers (built with `http_timeout`, no redirects).
     pub(crate) http: reqwest::Client,
     /// Session codecs and cookie names, `[http, https]`.
@@ -303,6 +304,7 @@ pub struct AuthConfigBuilder {
     token_cache_bytes: usize,
     max_token_bytes: Option<usize>,
     session_cache_ttl: Duration,
+    session_read_timeout: Duration,
     http_timeout: Duration,
     clock: Clock,
     rate_limits: Option<RateLimits>,
@@ -357,6 +359,7 @@ impl Default for AuthConfigBuilder {
             // app opts into a short in-process cache (a revocation on another instance
             // is then seen only when the entry expires).
             session_cache_ttl: Duration::ZERO,
+            session_read_timeout: Duration::from_secs(5),
             // Calls to providers (discovery, JWKS, token, userinfo) never hang a sign-in.
             http_timeout: Duration::from_secs(10),
             // The system clock; tests set their own to expire links.
@@ -588,6 +591,23 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// How long a database session read (the store call that finds the session and its
+    /// user) may take before the request goes on without it, as when the store is down:
+    /// an app route answers 503 and keeps the cookie, `GET /auth/session` answers
+    /// `null` (default 5 s). The store's own timeouts may be shorter (redis-rs answers
+    /// within 500 ms, SQLite waits 5 s for a lock); PostgreSQL has none of its own for
+    /// a query, so without this a hung server or network would hold requests.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let builder = authgate_core::AuthConfig::builder().session_read_timeout(Duration::from_secs(2));
+    /// # let _ = builder;
+    /// ```
+    pub fn session_read_timeout(mut self, timeout: Duration) -> Self {
+        self.session_read_timeout = timeout;
+        self
+    }
+
     /// Caches database session reads on app routes in process for this long (default:
     /// off). A sign-out or revocation on this instance drops the entry at once; one on
     /// another instance is seen when the entry expires, so keep it short (seconds).
@@ -730,6 +750,7 @@ impl AuthConfigBuilder {
             token_cache_bytes: self.token_cache_bytes,
             max_token_bytes,
             session_cache_ttl: self.session_cache_ttl,
+            session_read_timeout: self.session_read_timeout,
             http: crate::providers::oauth::client::http_client(self.http_timeout)?,
             codecs,
             names,

@@ -14,7 +14,7 @@ use super::{
     outcome::{ReadMode, SessionOutcome},
 };
 use crate::{
-    adapter::{Adapter, AdapterSession},
+    adapter::{Adapter, AdapterError, AdapterSession},
     cookies::{clear_session_cookies, set_cookie, CookieAttrs, RequestCookies},
     state::State,
     Error, ErrorCode, SessionContext, SessionEvent, Token, Trigger,
@@ -132,7 +132,18 @@ pub(crate) async fn read(
     let from_cache = cached.is_some();
     let found = match cached {
         Some(hit) => Ok(Some(hit)),
-        None => state.session_reads.get(shared, &hashed).await,
+        None => {
+            let read = state.session_reads.get(shared, &hashed);
+            match tokio::time::timeout(config.session_read_timeout, read).await {
+                Ok(found) => found,
+                // Cancelled: a gathered batch it led goes back to the queue for another
+                // reader (see `batch`).
+                Err(_) => Err(AdapterError::backend(format!(
+                    "the session read timed out after {:?}",
+                    config.session_read_timeout
+                ))),
+            }
+        }
     };
     let found = match found {
         Ok(found) => found,
