@@ -591,12 +591,14 @@ impl AuthConfigBuilder {
         self
     }
 
-    /// How long a database session read (the store call that finds the session and its
-    /// user) may take before the request goes on without it, as when the store is down:
-    /// an app route answers 503 and keeps the cookie, `GET /auth/session` answers
-    /// `null` (default 5 s). The store's own timeouts may be shorter (redis-rs answers
-    /// within 500 ms, SQLite waits 5 s for a lock); PostgreSQL has none of its own for
-    /// a query, so without this a hung server or network would hold requests.
+    /// How long the store call of a database session read (finding the session and its
+    /// user, alone or for a gathered batch) may take before it is given up, as when the
+    /// store is down: an app route answers 503 and keeps the cookie, `GET /auth/session`
+    /// answers `null` (default 5 s; `Duration::ZERO` turns the limit off). The store's
+    /// own timeouts may be shorter (redis-rs answers within 500 ms, SQLite waits 5 s for
+    /// a lock); PostgreSQL has none of its own for a query, so without this a hung
+    /// server or network would hold requests. Uses tokio's timer, as the rest of the
+    /// engine (the runtime needs it enabled, which `#[tokio::main]` and actix-web do).
     ///
     /// ```
     /// use std::time::Duration;

@@ -34,13 +34,14 @@ impl State {
         );
         let http = config.http.clone();
         let config_ttl = config.session_cache_ttl;
+        let read_timeout = config.session_read_timeout;
         Self {
             config,
             tokens,
             http,
             oidc: OidcCache::default(),
             sessions: SessionCache::new(config_ttl),
-            session_reads: SessionReads::default(),
+            session_reads: SessionReads::new(read_timeout),
         }
     }
 

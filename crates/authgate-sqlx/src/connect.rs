@@ -45,7 +45,8 @@ impl SqlxAdapter {
     ///   of being handed to sqlx's worker thread and back: an indexed lookup of a few
     ///   microseconds that never waits (a busy database, a connection in use or any
     ///   failure sends it to the pool as before). It would block the thread only for
-    ///   a disk read of pages the OS does not have cached.
+    ///   a disk read of pages the OS does not have cached. (Not for a URL with
+    ///   parameters, `?mode=...` and the like: those reads go through the pool.)
     /// - `postgres://user:password@host/db`: not migrated here; call
     ///   [`migrate`](Self::migrate) (from the app's start-up or deployment).
     ///
@@ -61,11 +62,7 @@ impl SqlxAdapter {
         match scheme {
             "sqlite" => {
                 let pool = sqlite_pool(url).await?;
-                let inline = (!in_memory(url)).then(|| {
-                    Arc::new(InlineReads::new(
-                        pool.connect_options().get_filename().to_owned(),
-                    ))
-                });
+                let inline = inline_reads(url, &pool);
                 let adapter = Self {
                     inline,
                     ..Self::from_sqlite_pool(pool)
@@ -144,6 +141,21 @@ async fn sqlite_pool(url: &str) -> Result<SqlitePool, sqlx::Error> {
         SqlitePoolOptions::new().test_before_acquire(false)
     };
     pool.connect_with(options).await
+}
+
+/// Inline session reads for a SQLite file named by a plain URL. Not for an in-memory or
+/// unnamed (temporary) database, nor for a URL with parameters (a `vfs=` or
+/// `immutable=` would open the file differently from the pool). The path is made
+/// absolute now: the inline connections open lazily, after the app may have changed
+/// its working directory.
+fn inline_reads(url: &str, pool: &SqlitePool) -> Option<Arc<InlineReads>> {
+    let options = pool.connect_options();
+    let filename = options.get_filename();
+    if in_memory(url) || url.contains('?') || filename.as_os_str().is_empty() {
+        return None;
+    }
+    let path = std::fs::canonicalize(filename).unwrap_or_else(|_| filename.to_owned());
+    Some(Arc::new(InlineReads::new(path)))
 }
 
 /// Whether a SQLite URL names an in-memory database.

@@ -15,7 +15,7 @@
 use std::{
     path::PathBuf,
     sync::{Mutex, TryLockError},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use authgate_core::adapter::{AdapterSession, AdapterUser};
@@ -34,7 +34,13 @@ const SESSION_AND_USER: &str = "SELECT s.session_token, s.expires, \
 pub(crate) struct InlineReads {
     path: PathBuf,
     connections: Vec<Mutex<Option<Connection>>>,
+    /// After a connection failed to open or was closed on a failure: no new one before
+    /// then (the reads go to the pool), so a lasting failure is not retried per request.
+    retry_after: Mutex<Option<Instant>>,
 }
+
+/// How long a failed connection keeps the inline reads to the pool.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for InlineReads {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -54,6 +60,7 @@ impl InlineReads {
         Self {
             path,
             connections: (0..n).map(|_| Mutex::new(None)).collect(),
+            retry_after: Mutex::new(None),
         }
     }
 
@@ -68,10 +75,14 @@ impl InlineReads {
             Err(TryLockError::WouldBlock) => None,
         })?;
         if slot.is_none() {
+            if self.backing_off() {
+                return None;
+            }
             match self.open() {
                 Ok(conn) => *slot = Some(conn),
                 Err(err) => {
                     tracing::debug!(error = %err, "inline SQLite read: could not open; using the pool");
+                    self.back_off();
                     return None;
                 }
             }
@@ -90,10 +101,27 @@ impl InlineReads {
                 );
                 if matches!(err, rusqlite::Error::SqliteFailure(..)) && !busy {
                     *slot = None;
+                    self.back_off();
                 }
                 None
             }
         }
+    }
+
+    fn backing_off(&self) -> bool {
+        let retry_after = self
+            .retry_after
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        retry_after.is_some_and(|at| Instant::now() < at)
+    }
+
+    fn back_off(&self) {
+        *self
+            .retry_after
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(Instant::now() + RETRY_AFTER);
     }
 
     fn open(&self) -> rusqlite::Result<Connection> {
@@ -306,5 +334,31 @@ mod tests {
             matches!(inline.session_and_user(&token), Some(Some(_))),
             "the same connection reads again once the lock is gone"
         );
+    }
+
+    #[tokio::test]
+    async fn only_plain_file_urls_read_inline() {
+        let db = TempDb::new().await;
+        assert!(db.inline().path.is_absolute());
+        let with_params = SqlxAdapter::connect(&format!("sqlite://{}?mode=rwc", db.0.display()))
+            .await
+            .expect("connect");
+        assert!(with_params.inline.is_none(), "parameters: through the pool");
+        let memory = SqlxAdapter::connect("sqlite::memory:")
+            .await
+            .expect("connect");
+        assert!(memory.inline.is_none(), "in memory: through the pool");
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_opened_is_not_retried_on_every_read() {
+        let missing = std::env::temp_dir().join(format!(
+            "authgate-inline-missing-{}/x.db",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let inline = InlineReads::new(missing);
+        assert_eq!(inline.session_and_user("t"), None, "to the pool");
+        assert!(inline.backing_off(), "not retried for a while");
+        assert_eq!(inline.session_and_user("t"), None);
     }
 }

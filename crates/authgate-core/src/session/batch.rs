@@ -57,9 +57,40 @@ struct Queue {
 #[derive(Default)]
 pub(crate) struct SessionReads {
     queue: Arc<Mutex<Queue>>,
+    /// How long one store call may take (zero: no limit).
+    timeout: Duration,
 }
 
 impl SessionReads {
+    /// Reads whose store calls are given up after `timeout` (zero: no limit). The limit
+    /// is on each store call, not on a read's wait in the queue: a leader's batch is
+    /// never cut short because the leader waited longest (a wait lasts at most as long
+    /// as the call in flight, itself limited).
+    pub(crate) fn new(timeout: Duration) -> Self {
+        Self {
+            queue: Arc::default(),
+            timeout,
+        }
+    }
+
+    /// A store call, given up after the timeout.
+    async fn within<T>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, AdapterError>>,
+    ) -> Result<T, AdapterError> {
+        if self.timeout.is_zero() {
+            return call.await;
+        }
+        tokio::time::timeout(self.timeout, call)
+            .await
+            .unwrap_or_else(|_| {
+                Err(AdapterError::backend(format!(
+                    "the session store did not answer within {:?}",
+                    self.timeout
+                )))
+            })
+    }
+
     /// The session of a hashed token and its user, read alone or with the reads that
     /// arrive while another is in flight.
     pub(crate) async fn get(
@@ -68,7 +99,7 @@ impl SessionReads {
         hashed: &str,
     ) -> Result<Found, AdapterError> {
         if !adapter.gathers_session_reads() {
-            return adapter.get_session_and_user(hashed).await;
+            return self.within(adapter.get_session_and_user(hashed)).await;
         }
         /// What this read does, decided under the lock.
         enum Turn {
@@ -93,8 +124,10 @@ impl SessionReads {
             }
         };
         let rx = match turn {
-            Turn::Alone => return adapter.get_session_and_user(hashed).await,
-            Turn::Lead(_hand_over) => return adapter.get_session_and_user(hashed).await,
+            Turn::Alone => return self.within(adapter.get_session_and_user(hashed)).await,
+            Turn::Lead(_hand_over) => {
+                return self.within(adapter.get_session_and_user(hashed)).await
+            }
             Turn::Wait(rx) => rx,
         };
         let mut waiting = Waiting {
@@ -122,6 +155,8 @@ impl SessionReads {
             taken: {
                 let mut queue = lock(&self.queue);
                 queue.busy_since = Some(Instant::now());
+                // Reads whose requests went away are not read for nothing.
+                queue.waiting.retain(|(_, reply)| !reply.is_closed());
                 let take = queue.waiting.len().min(MAX_BATCH - 1);
                 queue.waiting.drain(..take).collect()
             },
@@ -129,7 +164,7 @@ impl SessionReads {
         let mut tokens = Vec::with_capacity(batch.taken.len() + 1);
         tokens.push(own.to_owned());
         tokens.extend(batch.taken.iter().map(|(token, _)| token.clone()));
-        let found = adapter.get_sessions_and_users(&tokens).await;
+        let found = self.within(adapter.get_sessions_and_users(&tokens)).await;
         let mut answers: Vec<Result<Found, AdapterError>> = match found {
             Ok(found) if found.len() == tokens.len() => found,
             Ok(found) => {

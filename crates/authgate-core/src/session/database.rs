@@ -14,7 +14,7 @@ use super::{
     outcome::{ReadMode, SessionOutcome},
 };
 use crate::{
-    adapter::{Adapter, AdapterError, AdapterSession},
+    adapter::{Adapter, AdapterSession},
     cookies::{clear_session_cookies, set_cookie, CookieAttrs, RequestCookies},
     state::State,
     Error, ErrorCode, SessionContext, SessionEvent, Token, Trigger,
@@ -132,18 +132,7 @@ pub(crate) async fn read(
     let from_cache = cached.is_some();
     let found = match cached {
         Some(hit) => Ok(Some(hit)),
-        None => {
-            let read = state.session_reads.get(shared, &hashed);
-            match tokio::time::timeout(config.session_read_timeout, read).await {
-                Ok(found) => found,
-                // Cancelled: a gathered batch it led goes back to the queue for another
-                // reader (see `batch`).
-                Err(_) => Err(AdapterError::backend(format!(
-                    "the session read timed out after {:?}",
-                    config.session_read_timeout
-                ))),
-            }
-        }
+        None => state.session_reads.get(shared, &hashed).await,
     };
     let found = match found {
         Ok(found) => found,

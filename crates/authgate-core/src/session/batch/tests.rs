@@ -393,3 +393,39 @@ async fn a_new_leader_lets_ready_reads_join_its_batch() {
         "the first alone, the second and third together"
     );
 }
+
+/// A store call that does not answer is given up after the timeout, alone or for a
+/// batch: every read gets an error (no read hangs), and the limit is on each call, so a
+/// leader that waited in the queue still gives its batch the whole time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_call_that_does_not_answer_is_given_up() {
+    let adapter = Gated::new(true);
+    let tokens = sessions(&adapter, 5).await;
+    let reads = Arc::new(SessionReads::new(Duration::from_millis(300)));
+    let mut set = start(&reads, &adapter, &tokens).await;
+    // No permit: the store never answers. The first call (alone) times out at 300 ms,
+    // after the others queued (5 ms apart); the next leader's batch gets 300 ms of its
+    // own although it already waited, and times out too.
+    let within = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut failed = 0;
+        while let Some(done) = set.join_next().await {
+            let (_, found) = done.expect("no read panicked");
+            let err = found.expect_err("not answered");
+            assert!(err.to_string().contains("did not answer"), "{err}");
+            failed += 1;
+        }
+        failed
+    })
+    .await;
+    assert_eq!(within.expect("no read hung"), 5);
+    assert_eq!(
+        adapter.calls.load(Ordering::SeqCst),
+        2,
+        "one alone, one batch"
+    );
+    assert_eq!(adapter.read.load(Ordering::SeqCst), 5);
+    // The store answers again: reads succeed.
+    adapter.gate.add_permits(100);
+    let set = start(&reads, &adapter, &tokens[..1]).await;
+    assert_eq!(all_answered(set).await, 1);
+}
