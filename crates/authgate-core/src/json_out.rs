@@ -55,10 +55,10 @@ pub(crate) fn session(session: &Session) -> Result<Vec<u8>, serde_json::Error> {
     let mut out = Vec::with_capacity(256 + user_len);
     let mut obj = Object::open(&mut out);
     if let Some(user) = &session.user {
-        obj.key("user")?;
+        obj.field("user");
         session_user(obj.out, user)?;
     }
-    obj.key("expires")?;
+    obj.field("expires");
     string(obj.out, &session.expires)?;
     obj.entries(&session.extra)?;
     obj.close();
@@ -98,18 +98,32 @@ impl<'a> Object<'a> {
         Ok(())
     }
 
+    /// One of the fixed field names (ASCII letters and `_`: nothing to escape, so no
+    /// scan).
+    fn field(&mut self, name: &'static str) {
+        debug_assert!(name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_'));
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        self.out.reserve(name.len() + 3);
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
     /// A field skipped when `None` (`skip_serializing_if = "Option::is_none"`).
-    fn opt_str(&mut self, key: &str, value: Option<&str>) -> Result<(), serde_json::Error> {
+    fn opt_str(&mut self, key: &'static str, value: Option<&str>) -> Result<(), serde_json::Error> {
         if let Some(value) = value {
-            self.key(key)?;
+            self.field(key);
             string(self.out, value)?;
         }
         Ok(())
     }
 
-    fn opt_int(&mut self, key: &str, value: Option<i64>) -> Result<(), serde_json::Error> {
+    fn opt_int(&mut self, key: &'static str, value: Option<i64>) -> Result<(), serde_json::Error> {
         if let Some(value) = value {
-            self.key(key)?;
+            self.field(key);
             serde_json::to_writer(&mut *self.out, &value)?;
         }
         Ok(())

@@ -8,6 +8,7 @@
 //! - `shared.rs`: [`SharedToken`], the copy-on-write token the callbacks receive.
 
 pub(crate) mod cache;
+mod claims;
 mod codec;
 mod jose;
 mod jwe;
