@@ -8,10 +8,11 @@
 //! waiting is told to lead: it first lets the tasks that are ready run (one yield, so
 //! requests already in hand join the batch instead of waiting for the next), then
 //! reads its own token and the queue's next 63 with one store call, answers them, and
-//! hands over in turn. No task is spawned, so nothing
-//! depends on a runtime other than the requests' own. This is not a cache: every read is
-//! answered by a store call that started after its request asked, so a session deleted
-//! (signed out, revoked) before a request arrives is never served to it.
+//! hands over in turn. No task is spawned, so nothing depends on a runtime other than
+//! the requests' own. Each store call is limited by the engine's session read timeout.
+//! This is not a cache: every read is answered by a store call that started after its
+//! request asked, so a session deleted (signed out, revoked) before a request arrives
+//! is never served to it.
 //!
 //! A leader cancelled in the middle of a batch puts the reads it took back at the head of
 //! the queue. A read in flight for longer than [`STALLED`] no longer gathers new reads:
