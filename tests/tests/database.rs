@@ -442,6 +442,28 @@ async fn a_store_that_does_not_answer_is_503_after_the_read_timeout(fw: Framewor
     assert_eq!(b.get("/api/me").await.json()["user"]["id"], "1");
 }
 
+/// The writes a session read may make (deleting an unknown or expired session,
+/// sliding the expiry) are limited by the same timeout: a hung write does not hold the
+/// request.
+async fn a_hung_store_write_does_not_hold_a_read(fw: Framework) {
+    let flaky = FlakyAdapter::new(Arc::new(authgate::adapter::MemoryAdapter::new()));
+    let timeout = std::time::Duration::from_millis(200);
+    let server = spawn_database(fw, Arc::new(flaky.clone()), move |b| {
+        b.session_read_timeout(timeout)
+    })
+    .await;
+    flaky.set_session_write_delay(std::time::Duration::from_secs(60));
+    let started = std::time::Instant::now();
+    let cookie = format!("{SESSION}={}", unique("no-such-session"));
+    let res = get_with(&server.base, "/api/me", Some(&cookie), None).await;
+    assert_eq!(res.status, 401, "an unknown session is no session");
+    assert!(res.set_cookie(SESSION).is_some(), "its cookie is cleared");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the request did not wait for the delete"
+    );
+}
+
 async fn concurrent_first_sign_ins_make_one_user(fw: Framework) {
     for store in stores().await {
         let s = store.name;
@@ -766,5 +788,6 @@ suite!(
     users_list_and_revoke_their_sessions,
     a_store_outage_is_503_not_a_sign_out,
     a_store_that_does_not_answer_is_503_after_the_read_timeout,
+    a_hung_store_write_does_not_hold_a_read,
     concurrent_first_sign_ins_make_one_user,
 );

@@ -592,8 +592,9 @@ impl AuthConfigBuilder {
     }
 
     /// How long the store call of a database session read (finding the session and its
-    /// user, alone or for a gathered batch) may take before it is given up, as when the
-    /// store is down: an app route answers 503 and keeps the cookie, `GET /auth/session`
+    /// user, alone or for a gathered batch; and the writes a read may make: sliding the
+    /// expiry, deleting an unknown or expired session) may take before it is given up,
+    /// as when the store is down: an app route answers 503 and keeps the cookie, `GET /auth/session`
     /// answers `null` (default 5 s; `Duration::ZERO` turns the limit off). The store's
     /// own timeouts may be shorter (redis-rs answers within 500 ms, SQLite waits 5 s for
     /// a lock); PostgreSQL has none of its own for a query, so without this a hung

@@ -27,6 +27,7 @@ pub struct FlakyAdapter {
     /// Sessions those calls read.
     sessions_read: Arc<AtomicUsize>,
     read_delay_ms: Arc<AtomicU64>,
+    session_write_delay_ms: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for FlakyAdapter {
@@ -47,6 +48,7 @@ impl FlakyAdapter {
             session_reads: Arc::default(),
             sessions_read: Arc::default(),
             read_delay_ms: Arc::default(),
+            session_write_delay_ms: Arc::default(),
         }
     }
 
@@ -56,6 +58,20 @@ impl FlakyAdapter {
     pub fn set_read_delay(&self, delay: Duration) {
         let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
         self.read_delay_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// Makes `update_session` and `delete_session` take `delay` before they write (a
+    /// write waiting on a lock, a hung store).
+    pub fn set_session_write_delay(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.session_write_delay_ms.store(ms, Ordering::SeqCst);
+    }
+
+    async fn write_later(&self) {
+        let delay = self.session_write_delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
     }
 
     /// How many store calls read sessions, and how many sessions they read.
@@ -197,6 +213,7 @@ impl Adapter for FlakyAdapter {
         expires: OffsetDateTime,
     ) -> Result<Option<AdapterSession>, AdapterError> {
         self.check()?;
+        self.write_later().await;
         self.inner.update_session(session_token, expires).await
     }
     async fn delete_session(
@@ -204,6 +221,7 @@ impl Adapter for FlakyAdapter {
         session_token: &str,
     ) -> Result<Option<AdapterSession>, AdapterError> {
         self.check()?;
+        self.write_later().await;
         self.inner.delete_session(session_token).await
     }
     async fn list_sessions(&self, user_id: &str) -> Result<Vec<AdapterSession>, AdapterError> {

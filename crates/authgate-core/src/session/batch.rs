@@ -79,17 +79,7 @@ impl SessionReads {
         &self,
         call: impl std::future::Future<Output = Result<T, AdapterError>>,
     ) -> Result<T, AdapterError> {
-        if self.timeout.is_zero() {
-            return call.await;
-        }
-        tokio::time::timeout(self.timeout, call)
-            .await
-            .unwrap_or_else(|_| {
-                Err(AdapterError::backend(format!(
-                    "the session store did not answer within {:?}",
-                    self.timeout
-                )))
-            })
+        within(self.timeout, call).await
     }
 
     /// The session of a hashed token and its user, read alone or with the reads that
@@ -197,6 +187,21 @@ impl SessionReads {
             .pop()
             .unwrap_or_else(|| Err(AdapterError::backend("no answer for the leading read")))
     }
+}
+
+/// A store call, given up after `limit` (zero: no limit) with a `Backend` error.
+pub(crate) async fn within<T>(
+    limit: Duration,
+    call: impl std::future::Future<Output = Result<T, AdapterError>>,
+) -> Result<T, AdapterError> {
+    if limit.is_zero() {
+        return call.await;
+    }
+    tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+        Err(AdapterError::backend(format!(
+            "the session store did not answer within {limit:?}"
+        )))
+    })
 }
 
 /// Pending once, waking itself at once: the executor runs the other tasks that are

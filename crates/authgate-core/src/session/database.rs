@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::{
+    batch::within,
     model::default_session,
     outcome::{ReadMode, SessionOutcome},
 };
@@ -147,7 +148,8 @@ pub(crate) async fn read(
     let Some((session, user)) = found else {
         state.sessions.remove(&hashed);
         // Unknown or expired: delete what may be left, clear the cookie.
-        if let Err(err) = adapter.delete_session(&hashed).await {
+        let limit = config.session_read_timeout;
+        if let Err(err) = within(limit, adapter.delete_session(&hashed)).await {
             tracing::debug!(error = %err, "deleting an expired session failed");
         }
         tracing::debug!("no session for this token; cookie cleared");
@@ -165,9 +167,12 @@ pub(crate) async fn read(
     let due = !from_cache && session.expires - config.max_age + config.update_age <= now;
     if due {
         let later = now + config.max_age;
-        match adapter
-            .update_session(&hashed, later.replace_nanosecond(0).unwrap_or(later))
-            .await
+        let later = later.replace_nanosecond(0).unwrap_or(later);
+        match within(
+            config.session_read_timeout,
+            adapter.update_session(&hashed, later),
+        )
+        .await
         {
             Ok(Some(updated)) => expires = updated.expires,
             Ok(None) => {}
