@@ -412,13 +412,19 @@ async fn a_store_outage_is_503_not_a_sign_out(fw: Framework) {
     assert_eq!(b.get("/api/me").await.json()["user"]["id"], "1");
 }
 
-async fn a_store_that_does_not_answer_is_503_after_the_read_timeout(fw: Framework) {
+/// A server on a store that can be slowed, with a 200 ms session read timeout.
+async fn with_read_timeout(fw: Framework) -> (FlakyAdapter, authgate_tests::Server) {
     let flaky = FlakyAdapter::new(Arc::new(authgate::adapter::MemoryAdapter::new()));
     let timeout = std::time::Duration::from_millis(200);
     let server = spawn_database(fw, Arc::new(flaky.clone()), move |b| {
         b.session_read_timeout(timeout)
     })
     .await;
+    (flaky, server)
+}
+
+async fn a_store_that_does_not_answer_is_503_after_the_read_timeout(fw: Framework) {
+    let (flaky, server) = with_read_timeout(fw).await;
     let b = server.browser();
     b.sign_in("alice", "wonderland").await;
     assert_eq!(b.get("/api/me").await.status, 200);
@@ -446,12 +452,7 @@ async fn a_store_that_does_not_answer_is_503_after_the_read_timeout(fw: Framewor
 /// sliding the expiry) are limited by the same timeout: a hung write does not hold the
 /// request.
 async fn a_hung_store_write_does_not_hold_a_read(fw: Framework) {
-    let flaky = FlakyAdapter::new(Arc::new(authgate::adapter::MemoryAdapter::new()));
-    let timeout = std::time::Duration::from_millis(200);
-    let server = spawn_database(fw, Arc::new(flaky.clone()), move |b| {
-        b.session_read_timeout(timeout)
-    })
-    .await;
+    let (flaky, server) = with_read_timeout(fw).await;
     flaky.set_session_write_delay(std::time::Duration::from_secs(60));
     let started = std::time::Instant::now();
     let cookie = format!("{SESSION}={}", unique("no-such-session"));

@@ -175,6 +175,11 @@ impl<'a> RequestCookies<'a> {
         if let Some(raw) = first_non_empty(name.as_bytes()) {
             return Some(RawToken::Whole(raw));
         }
+        // No session cookie at all (a signed-out request): nothing to build names for.
+        let named_like_a_chunk = |n: &[u8]| n.len() > name.len() && n.starts_with(name.as_bytes());
+        if !self.pairs.iter().any(|(n, _)| named_like_a_chunk(n)) {
+            return None;
+        }
         let mut chunk_name = Vec::with_capacity(name.len() + 4);
         let mut chunks = Vec::new();
         while chunks.len() < max_chunks {

@@ -88,11 +88,16 @@ impl<'a> Object<'a> {
         Self { out, empty: true }
     }
 
-    fn key(&mut self, key: &str) -> Result<(), serde_json::Error> {
+    /// The `,` before every member but the first.
+    fn separate(&mut self) {
         if !self.empty {
             self.out.push(b',');
         }
         self.empty = false;
+    }
+
+    fn key(&mut self, key: &str) -> Result<(), serde_json::Error> {
+        self.separate();
         string(self.out, key)?;
         self.out.push(b':');
         Ok(())
@@ -102,10 +107,7 @@ impl<'a> Object<'a> {
     /// scan).
     fn field(&mut self, name: &'static str) {
         debug_assert!(name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_'));
-        if !self.empty {
-            self.out.push(b',');
-        }
-        self.empty = false;
+        self.separate();
         self.out.reserve(name.len() + 3);
         self.out.push(b'"');
         self.out.extend_from_slice(name.as_bytes());

@@ -22,13 +22,10 @@ use authgate_core::adapter::{AdapterSession, AdapterUser};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 use time::OffsetDateTime;
 
-use crate::{db::Ts, sessions::joined};
-
-/// The query of [`crate::sessions::get_with_user`], for rusqlite.
-const SESSION_AND_USER: &str = "SELECT s.session_token, s.expires, \
-     u.id, u.name, u.email, u.email_verified, u.image \
-     FROM authgate_sessions s JOIN authgate_users u ON u.id = s.user_id \
-     WHERE s.session_token = ?1 AND s.expires > ?2";
+use crate::{
+    db::Ts,
+    sessions::{joined, SESSION_AND_USER},
+};
 
 /// Read-only connections to one SQLite file, opened when first needed.
 pub(crate) struct InlineReads {

@@ -56,22 +56,24 @@ pub(crate) type JoinedRow = (
     Option<String>,
 );
 
+/// A session, if unexpired at `$2`, joined with its user (also what the inline SQLite
+/// reads run: `$n` placeholders are positional in SQLite too).
+pub(crate) const SESSION_AND_USER: &str = "SELECT s.session_token, s.expires, \
+     u.id, u.name, u.email, u.email_verified, u.image \
+     FROM authgate_sessions s JOIN authgate_users u ON u.id = s.user_id \
+     WHERE s.session_token = $1 AND s.expires > $2";
+
 /// The session, if unexpired, and its user: one query.
 pub(crate) async fn get_with_user(
     db: &Db,
     session_token: &str,
 ) -> Result<Option<(AdapterSession, AdapterUser)>, AdapterError> {
     let row = with_pool!(db, |pool| {
-        sqlx::query_as::<_, JoinedRow>(
-            "SELECT s.session_token, s.expires, \
-             u.id, u.name, u.email, u.email_verified, u.image \
-             FROM authgate_sessions s JOIN authgate_users u ON u.id = s.user_id \
-             WHERE s.session_token = $1 AND s.expires > $2",
-        )
-        .bind(session_token)
-        .bind(Ts::now())
-        .fetch_optional(pool)
-        .await
+        sqlx::query_as::<_, JoinedRow>(SESSION_AND_USER)
+            .bind(session_token)
+            .bind(Ts::now())
+            .fetch_optional(pool)
+            .await
     });
     Ok(row.map_err(db_err)?.map(joined))
 }

@@ -34,6 +34,14 @@ impl TempDb {
             .create_if_missing(true);
         SqlitePool::connect_with(options).await.expect("open")
     }
+
+    /// The app's pool and a migrated adapter on it.
+    async fn adapter_on_pool(&self) -> (SqlitePool, SqlxAdapter) {
+        let pool = self.pool().await;
+        let adapter = SqlxAdapter::from_sqlite_pool(pool.clone());
+        adapter.migrate().await.expect("migrate");
+        (pool, adapter)
+    }
 }
 
 impl Drop for TempDb {
@@ -224,9 +232,7 @@ async fn odd_extras_round_trip_in_memory() {
 #[tokio::test]
 async fn an_unreadable_row_fails_only_its_own_read_of_a_batch() {
     let db = TempDb::new();
-    let pool = db.pool().await;
-    let adapter = SqlxAdapter::from_sqlite_pool(pool.clone());
-    adapter.migrate().await.expect("migrate");
+    let (pool, adapter) = db.adapter_on_pool().await;
     let user = adapter.create_user(NewUser::default()).await.expect("user");
     let mut tokens = Vec::new();
     for _ in 0..4 {
@@ -275,9 +281,7 @@ async fn an_unreadable_row_fails_only_its_own_read_of_a_batch() {
 #[tokio::test]
 async fn a_closed_pool_gives_backend_errors() {
     let db = TempDb::new();
-    let pool = db.pool().await;
-    let adapter = SqlxAdapter::from_sqlite_pool(pool.clone());
-    adapter.migrate().await.expect("migrate");
+    let (pool, adapter) = db.adapter_on_pool().await;
     pool.close().await;
     let err = adapter
         .create_user(NewUser::default())

@@ -74,14 +74,6 @@ impl SessionReads {
         }
     }
 
-    /// A store call, given up after the timeout.
-    async fn within<T>(
-        &self,
-        call: impl std::future::Future<Output = Result<T, AdapterError>>,
-    ) -> Result<T, AdapterError> {
-        within(self.timeout, call).await
-    }
-
     /// The session of a hashed token and its user, read alone or with the reads that
     /// arrive while another is in flight.
     pub(crate) async fn get(
@@ -90,19 +82,19 @@ impl SessionReads {
         hashed: &str,
     ) -> Result<Found, AdapterError> {
         if !adapter.gathers_session_reads() {
-            return self.within(adapter.get_session_and_user(hashed)).await;
+            return within(self.timeout, adapter.get_session_and_user(hashed)).await;
         }
         /// What this read does, decided under the lock.
         enum Turn {
-            Alone,
-            Lead(HandOver),
+            /// Read now, alone: leading (handing over when done), or past a stalled read.
+            Read(Option<HandOver>),
             Wait(oneshot::Receiver<Message>),
         }
         let turn = {
             let mut queue = lock(&self.queue);
             match queue.busy_since {
                 // The read in flight is stalled: this one goes alone.
-                Some(since) if since.elapsed() >= STALLED => Turn::Alone,
+                Some(since) if since.elapsed() >= STALLED => Turn::Read(None),
                 Some(_) => {
                     let (tx, rx) = oneshot::channel();
                     queue.waiting.push_back((hashed.to_owned(), tx));
@@ -110,14 +102,13 @@ impl SessionReads {
                 }
                 None => {
                     queue.busy_since = Some(Instant::now());
-                    Turn::Lead(HandOver(Arc::clone(&self.queue)))
+                    Turn::Read(Some(HandOver(Arc::clone(&self.queue))))
                 }
             }
         };
         let rx = match turn {
-            Turn::Alone => return self.within(adapter.get_session_and_user(hashed)).await,
-            Turn::Lead(_hand_over) => {
-                return self.within(adapter.get_session_and_user(hashed)).await
+            Turn::Read(_hand_over) => {
+                return within(self.timeout, adapter.get_session_and_user(hashed)).await
             }
             Turn::Wait(rx) => rx,
         };
@@ -155,7 +146,7 @@ impl SessionReads {
         let mut tokens = Vec::with_capacity(batch.taken.len() + 1);
         tokens.push(own.to_owned());
         tokens.extend(batch.taken.iter().map(|(token, _)| token.clone()));
-        let found = self.within(adapter.get_sessions_and_users(&tokens)).await;
+        let found = within(self.timeout, adapter.get_sessions_and_users(&tokens)).await;
         let mut answers: Vec<Result<Found, AdapterError>> = match found {
             Ok(found) if found.len() == tokens.len() => found,
             Ok(found) => {
