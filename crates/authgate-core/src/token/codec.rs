@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::jose::{claims_at, token_at};
+use super::jose::{claims_at, token_at, Scratch};
 use super::jwe::{JweCodec, JweFlavour};
 use super::jws::{JwsCodec, JwsKey};
 use super::Token;
@@ -187,7 +187,7 @@ impl TokenCodec {
     /// # Errors
     /// As [`TokenCodec::decode`].
     pub fn decode_at(&self, token: &str, now: i64) -> Result<Map<String, Value>, Error> {
-        claims_at(&self.open(token)?, now)
+        claims_at(self.open(token, &mut Scratch::new())?, now)
     }
 
     /// Decrypts (verifies) straight into a [`Token`] (no intermediate map) and checks
@@ -205,14 +205,15 @@ impl TokenCodec {
     /// # Errors
     /// As [`TokenCodec::decode_token`].
     pub fn decode_token_at(&self, token: &str, now: i64) -> Result<Token, Error> {
-        token_at(&self.open(token)?, now)
+        token_at(self.open(token, &mut Scratch::new())?, now)
     }
 
-    /// The claims JSON inside a token, authenticated, not yet parsed or checked.
-    fn open(&self, token: &str) -> Result<Vec<u8>, Error> {
+    /// The claims JSON inside a token (in `scratch`), authenticated, not yet parsed or
+    /// checked.
+    fn open<'s>(&self, token: &str, scratch: &'s mut Scratch) -> Result<&'s [u8], Error> {
         match &self.inner {
-            Inner::Jwe(c) => c.open(token),
-            Inner::Jws(c) => c.open(token),
+            Inner::Jwe(c) => c.open(token, scratch),
+            Inner::Jws(c) => c.open(token, scratch),
         }
     }
 

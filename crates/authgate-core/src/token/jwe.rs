@@ -25,7 +25,7 @@ use rand::RngCore;
 use serde_json::Value;
 use sha2::{Sha256, Sha512};
 
-use super::jose::{check_secrets, decode_segment, header_kid, hkdf, parse_header, thumbprint};
+use super::jose::{check_secrets, header_kid, hkdf, parse_header, thumbprint, Scratch};
 use crate::Error;
 
 type HmacSha512 = Hmac<Sha512>;
@@ -162,8 +162,12 @@ impl JweCodec {
         }
     }
 
-    /// Decrypts `token`: the claims JSON, not yet parsed or checked.
-    pub(super) fn open(&self, token: &str) -> Result<Vec<u8>, Error> {
+    /// Decrypts `token` in `scratch`: the claims JSON, not yet parsed or checked.
+    pub(super) fn open<'s>(
+        &self,
+        token: &str,
+        scratch: &'s mut Scratch,
+    ) -> Result<&'s [u8], Error> {
         // Exactly four dots (at ASCII positions, so the slices below are on char
         // boundaries).
         let mut dots = memchr::memchr_iter(b'.', token.as_bytes());
@@ -193,7 +197,7 @@ impl JweCodec {
             Enc::A256CbcHs512 => {
                 let iv: [u8; CBC_IV_LEN] = decode_fixed(iv, "invalid IV")?;
                 let tag: [u8; CBC_TAG_LEN] = decode_fixed(tag, "invalid authentication tag")?;
-                let mut buf = decode_segment(ciphertext, "invalid ciphertext")?;
+                let buf = scratch.decode(ciphertext, "invalid ciphertext")?;
                 if buf.is_empty() || buf.len() % 16 != 0 {
                     return Err(Error::InvalidToken("invalid ciphertext"));
                 }
@@ -201,29 +205,25 @@ impl JweCodec {
                 let key = candidates
                     .iter()
                     .find(|key| {
-                        cbc_mac(key, aad, &iv, &buf)
+                        cbc_mac(key, aad, &iv, buf)
                             .verify_truncated_left(&tag)
                             .is_ok()
                     })
                     .ok_or(Error::InvalidToken("decryption failed"))?;
-                let len =
-                    cbc::Decryptor::<Aes256>::inner_iv_init(key.cbc_cipher.clone(), &iv.into())
-                        .decrypt_padded_mut::<Pkcs7>(&mut buf)
-                        .map_err(|_| Error::InvalidToken("decryption failed"))?
-                        .len();
-                buf.truncate(len);
-                buf
+                cbc::Decryptor::<&Aes256>::inner_iv_init(&key.cbc_cipher, &iv.into())
+                    .decrypt_padded_mut::<Pkcs7>(buf)
+                    .map_err(|_| Error::InvalidToken("decryption failed"))?
             }
             Enc::A256Gcm => {
                 let iv: [u8; GCM_IV_LEN] = decode_fixed(iv, "invalid IV")?;
                 let tag: [u8; GCM_TAG_LEN] = decode_fixed(tag, "invalid authentication tag")?;
-                let mut buf = decode_segment(ciphertext, "invalid ciphertext")?;
+                let buf = scratch.decode(ciphertext, "invalid ciphertext")?;
                 // aes-gcm verifies the tag before decrypting and leaves `buf` untouched
                 // on failure, so the next key can be tried on the same buffer.
                 let (nonce, tag) = (iv.into(), tag.into());
                 let opened = candidates.iter().any(|key| {
                     key.gcm
-                        .decrypt_in_place_detached(&nonce, aad, &mut buf, &tag)
+                        .decrypt_in_place_detached(&nonce, aad, buf, &tag)
                         .is_ok()
                 });
                 if !opened {
@@ -285,10 +285,9 @@ fn seal(key: &DerivedKey, enc: Enc, header: &str, mut buf: Vec<u8>) -> Result<St
             rng.fill_bytes(&mut iv);
             let msg_len = buf.len();
             buf.resize((msg_len / 16 + 1) * 16, 0);
-            let ciphertext =
-                cbc::Encryptor::<Aes256>::inner_iv_init(key.cbc_cipher.clone(), &iv.into())
-                    .encrypt_padded_mut::<Pkcs7>(&mut buf, msg_len)
-                    .map_err(|_| Error::InvalidToken("encryption failed"))?;
+            let ciphertext = cbc::Encryptor::<&Aes256>::inner_iv_init(&key.cbc_cipher, &iv.into())
+                .encrypt_padded_mut::<Pkcs7>(&mut buf, msg_len)
+                .map_err(|_| Error::InvalidToken("encryption failed"))?;
             let mac = cbc_mac(key, aad, &iv, ciphertext).finalize().into_bytes();
             let tag = mac
                 .get(..CBC_TAG_LEN)

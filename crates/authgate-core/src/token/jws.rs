@@ -19,7 +19,7 @@ use jsonwebtoken::{crypto, Algorithm, DecodingKey, EncodingKey};
 use serde_json::Value;
 use sha2::Sha256;
 
-use super::jose::{check_secrets, decode_segment, header_kid, hkdf, parse_header, thumbprint};
+use super::jose::{check_secrets, header_kid, hkdf, parse_header, thumbprint, Scratch};
 use crate::Error;
 
 /// HKDF info of the HS256 signing key (the HKDF salt is the codec's: the cookie name).
@@ -237,8 +237,13 @@ impl JwsCodec {
         Ok(token)
     }
 
-    /// Verifies `token`: the claims JSON, not yet parsed or checked.
-    pub(super) fn open(&self, token: &str) -> Result<Vec<u8>, Error> {
+    /// Verifies `token`: the claims JSON (decoded in `scratch`), not yet parsed or
+    /// checked.
+    pub(super) fn open<'s>(
+        &self,
+        token: &str,
+        scratch: &'s mut Scratch,
+    ) -> Result<&'s [u8], Error> {
         let mut parts = token.split('.');
         let (Some(header), Some(payload), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -256,7 +261,7 @@ impl JwsCodec {
         if !verified {
             return Err(Error::InvalidToken("invalid signature"));
         }
-        decode_segment(payload, "invalid payload")
+        Ok(scratch.decode(payload, "invalid payload")?)
     }
 
     /// Checks the protected header (`alg` exactly the configured one) and picks the keys

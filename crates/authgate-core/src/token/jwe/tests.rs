@@ -272,6 +272,31 @@ fn round_trip_v4() {
     );
 }
 
+/// Tokens around the size whose decoded segment still fits the stack room of a read
+/// (`jose::Scratch`), in every format: each size reads back, and a tampered one fails.
+#[test]
+fn tokens_on_both_sides_of_the_stack_room_round_trip() {
+    let formats = [
+        TokenFormat::AuthJsV5,
+        TokenFormat::NextAuthV4,
+        TokenFormat::Jws(crate::JwsKey::hs256()),
+    ];
+    for format in formats {
+        let c = codec(format.clone(), &["s3cret"], "authjs.session-token");
+        // The claims JSON is ~150 bytes plus the name: from well under 2 kB to over.
+        for name_len in [1800, 1880, 1890, 1895, 1900, 1910, 1920, 2100, 6000] {
+            let mut claims = sample_claims(NOW);
+            claims.insert("name".into(), Value::String("n".repeat(name_len)));
+            let token = c.encode(&claims).expect("encode");
+            assert_eq!(c.decode_at(&token, NOW).expect("decode"), claims, "{format:?}");
+            let typed = c.decode_token_at(&token, NOW).expect("decode_token");
+            assert_eq!(typed.name.map(|n| n.len()), Some(name_len), "{format:?}");
+            let payload = if matches!(format, TokenFormat::Jws(_)) { 1 } else { 3 };
+            assert_invalid(c.decode_at(&tamper(&token, payload, 5), NOW), "tampered");
+        }
+    }
+}
+
 fn now() -> i64 {
     crate::time_now()
 }
