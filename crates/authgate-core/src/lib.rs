@@ -58,6 +58,7 @@ mod events;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod integration;
+mod json_in;
 mod json_out;
 mod login;
 mod origin;

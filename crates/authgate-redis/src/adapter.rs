@@ -11,7 +11,7 @@ use redis::{aio::ConnectionManager, FromRedisValue, ScriptInvocation};
 use serde::{de::DeserializeOwned, Serialize};
 use time::OffsetDateTime;
 
-use crate::{keys::Keys, scripts, DEFAULT_PREFIX};
+use crate::{keys::Keys, records, scripts, DEFAULT_PREFIX};
 
 /// How often a compare-and-set write reads again when the record keeps changing under
 /// it before it gives up with [`AdapterError::Backend`].
@@ -426,11 +426,11 @@ impl Adapter for RedisAdapter {
         let Some((session, user)) = found else {
             return Ok(None);
         };
-        let session: AdapterSession = parse(&session)?;
+        let session = records::session(session.as_bytes())?;
         if session.expires <= now() {
             return Ok(None);
         }
-        Ok(Some((session, parse(&user)?)))
+        Ok(Some((session, records::user(user.as_bytes())?)))
     }
 
     fn gathers_session_reads(&self) -> bool {
@@ -472,11 +472,11 @@ impl Adapter for RedisAdapter {
                 // A record the script could not decode comes with no user: its parse
                 // fails here, for this token only.
                 let (session, user) = (&row[..nul], &row[nul + 1..]);
-                let session: AdapterSession = parse_bytes(session)?;
+                let session = records::session(session)?;
                 if session.expires <= now {
                     return Ok(None);
                 }
-                Ok(Some((session, parse_bytes(user)?)))
+                Ok(Some((session, records::user(user)?)))
             })
             .collect())
     }
@@ -639,9 +639,5 @@ fn to_json(value: &impl Serialize) -> Result<String, AdapterError> {
 }
 
 fn parse<T: DeserializeOwned>(raw: &str) -> Result<T, AdapterError> {
-    parse_bytes(raw.as_bytes())
-}
-
-fn parse_bytes<T: DeserializeOwned>(raw: &[u8]) -> Result<T, AdapterError> {
-    serde_json::from_slice(raw).map_err(AdapterError::backend)
+    records::json(raw.as_bytes())
 }

@@ -78,6 +78,7 @@
 mod adapter;
 mod keys;
 mod rate_limit;
+mod records;
 mod refresh_lock;
 mod scripts;
 

@@ -16,6 +16,7 @@ pub mod testing;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+pub use crate::json_in::{flat_object, FlatValue};
 pub use error::AdapterError;
 pub use memory::MemoryAdapter;
 pub use model::{

@@ -10,61 +10,31 @@
 use serde_json::Value;
 
 use super::Token;
+use crate::json_in::{flat_object, FlatValue};
 
 /// The payload as a `Token`, or `None` to leave it to serde_json.
 pub(super) fn simple(text: &str) -> Option<Token> {
-    let mut p = Parser { text, at: 0 };
-    p.skip_ws();
-    p.eat(b'{')?;
     let mut token = Token::default();
-    p.skip_ws();
-    if p.peek() == Some(b'}') {
-        p.at += 1;
-    } else {
-        loop {
-            p.skip_ws();
-            let key = p.string()?;
-            p.skip_ws();
-            p.eat(b':')?;
-            p.skip_ws();
-            let value = p.scalar()?;
-            assign(&mut token, key, value)?;
-            p.skip_ws();
-            match p.next()? {
-                b',' => {}
-                b'}' => break,
-                _ => return None,
-            }
-        }
-    }
-    p.skip_ws();
-    (p.at == text.len()).then_some(token)
-}
-
-/// A value this path reads.
-enum Scalar<'a> {
-    Str(&'a str),
-    Int(i64),
-    Bool(bool),
-    Null,
+    flat_object(text, |key, value| assign(&mut token, key, value))?;
+    Some(token)
 }
 
 /// Sets a claim as the `Token` deserializer does: a standard claim takes a string (or
 /// an integer for `iat` and `exp`), `null` leaves it absent, the last of a repeated
 /// name wins; any other name goes into `extra`. `None` for a standard claim of
 /// another type (serde_json then refuses the payload).
-fn assign(token: &mut Token, key: &str, value: Scalar<'_>) -> Option<()> {
-    fn text(value: Scalar<'_>) -> Option<Option<String>> {
+fn assign(token: &mut Token, key: &str, value: FlatValue<'_>) -> Option<()> {
+    fn text(value: FlatValue<'_>) -> Option<Option<String>> {
         match value {
-            Scalar::Str(s) => Some(Some(s.to_owned())),
-            Scalar::Null => Some(None),
+            FlatValue::Str(s) => Some(Some(s.to_owned())),
+            FlatValue::Null => Some(None),
             _ => None,
         }
     }
-    fn int(value: Scalar<'_>) -> Option<Option<i64>> {
+    fn int(value: FlatValue<'_>) -> Option<Option<i64>> {
         match value {
-            Scalar::Int(n) => Some(Some(n)),
-            Scalar::Null => Some(None),
+            FlatValue::Int(n) => Some(Some(n)),
+            FlatValue::Null => Some(None),
             _ => None,
         }
     }
@@ -78,140 +48,15 @@ fn assign(token: &mut Token, key: &str, value: Scalar<'_>) -> Option<()> {
         "jti" => token.jti = text(value)?,
         _ => {
             let value = match value {
-                Scalar::Str(s) => Value::String(s.to_owned()),
-                Scalar::Int(n) => Value::from(n),
-                Scalar::Bool(b) => Value::Bool(b),
-                Scalar::Null => Value::Null,
+                FlatValue::Str(s) => Value::String(s.to_owned()),
+                FlatValue::Int(n) => Value::from(n),
+                FlatValue::Bool(b) => Value::Bool(b),
+                FlatValue::Null => Value::Null,
             };
             token.extra.insert(key.to_owned(), value);
         }
     }
     Some(())
-}
-
-/// The index of the first byte of `bytes` that ends a plain JSON string: `"`, `\\` or
-/// a control character (< 0x20), eight bytes at a time; `None` if there is none.
-///
-/// For each of the three tests, `(x - 0x01..01 * n) & !x & 0x80..80` marks the bytes of
-/// `x` below `n` (with `x` the word, or the word XOR a repeated byte, for which `n = 1`
-/// finds the zero bytes). A borrow can mark a byte wrongly only above one rightly
-/// marked, so the lowest mark of the three is the first such byte.
-fn special(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const fn below(x: u64, n: u8) -> u64 {
-        x.wrapping_sub(ONES * n as u64) & !x & HIGH
-    }
-    let mut words = bytes.chunks_exact(8);
-    let mut at = 0;
-    for chunk in words.by_ref() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        let marks = below(w ^ (ONES * u64::from(b'"')), 1)
-            | below(w ^ (ONES * u64::from(b'\\')), 1)
-            | below(w, 0x20);
-        if marks != 0 {
-            return Some(at + (marks.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    let tail = words.remainder();
-    tail.iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .map(|i| at + i)
-}
-
-struct Parser<'a> {
-    text: &'a str,
-    at: usize,
-}
-
-impl<'a> Parser<'a> {
-    fn bytes(&self) -> &'a [u8] {
-        self.text.as_bytes()
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.bytes().get(self.at).copied()
-    }
-
-    fn next(&mut self) -> Option<u8> {
-        let b = self.peek()?;
-        self.at += 1;
-        Some(b)
-    }
-
-    fn eat(&mut self, want: u8) -> Option<()> {
-        (self.next()? == want).then_some(())
-    }
-
-    /// JSON whitespace.
-    fn skip_ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.at += 1;
-        }
-    }
-
-    /// A string with no escape and no control character (which JSON does not allow
-    /// unescaped); `None` for any other.
-    fn string(&mut self) -> Option<&'a str> {
-        self.eat(b'"')?;
-        let start = self.at;
-        let rest = self.bytes().get(start..)?;
-        let len = special(rest)?;
-        if rest.get(len) != Some(&b'"') {
-            return None;
-        }
-        self.at = start + len + 1;
-        // Both ends are ASCII quotes: char boundaries of the (UTF-8) text.
-        self.text.get(start..start + len)
-    }
-
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
-        let end = self.at.checked_add(word.len())?;
-        (self.bytes().get(self.at..end)? == word).then_some(())?;
-        self.at = end;
-        Some(())
-    }
-
-    fn scalar(&mut self) -> Option<Scalar<'a>> {
-        match self.peek()? {
-            b'"' => self.string().map(Scalar::Str),
-            b't' => self.literal(b"true").map(|()| Scalar::Bool(true)),
-            b'f' => self.literal(b"false").map(|()| Scalar::Bool(false)),
-            b'n' => self.literal(b"null").map(|()| Scalar::Null),
-            b'-' | b'0'..=b'9' => self.integer().map(Scalar::Int),
-            _ => None,
-        }
-    }
-
-    /// `0` or `-?[1-9][0-9]{0,17}` (always an `i64`), not followed by a fraction,
-    /// an exponent or more digits; `None` for any other number (`-0` included).
-    fn integer(&mut self) -> Option<i64> {
-        let negative = self.peek() == Some(b'-');
-        if negative {
-            self.at += 1;
-        }
-        let start = self.at;
-        let mut n: i64 = 0;
-        while let Some(d @ b'0'..=b'9') = self.peek() {
-            if self.at - start == 18 {
-                return None;
-            }
-            n = n * 10 + i64::from(d - b'0');
-            self.at += 1;
-        }
-        let digits = self.at - start;
-        let leading_zero = self.bytes().get(start) == Some(&b'0');
-        if digits == 0 || (leading_zero && (digits > 1 || negative)) {
-            return None;
-        }
-        if matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
-            return None;
-        }
-        Some(if negative { -n } else { n })
-    }
 }
 
 #[cfg(test)]
@@ -297,22 +142,6 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
-
-        /// The word-at-a-time scan finds what a byte loop finds, wherever it is.
-        #[test]
-        fn special_finds_the_first_string_end(
-            bytes in prop::collection::vec(
-                prop_oneof![Just(b'"'), Just(b'\\'), 0u8..0x20, 0x20u8..=0xff, Just(0x7f), Just(0xdc)],
-                0..40,
-            ),
-            plain in 0usize..40,
-        ) {
-            // A run of plain bytes first, so the end falls in every word position.
-            let mut text = vec![b'a'; plain];
-            text.extend(bytes);
-            let naive = text.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
-            prop_assert_eq!(special(&text), naive);
-        }
 
         /// Whatever this path reads, serde_json reads the same way; what it leaves,
         /// serde_json decides.

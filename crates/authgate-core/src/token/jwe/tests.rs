@@ -288,10 +288,18 @@ fn tokens_on_both_sides_of_the_stack_room_round_trip() {
             let mut claims = sample_claims(NOW);
             claims.insert("name".into(), Value::String("n".repeat(name_len)));
             let token = c.encode(&claims).expect("encode");
-            assert_eq!(c.decode_at(&token, NOW).expect("decode"), claims, "{format:?}");
+            assert_eq!(
+                c.decode_at(&token, NOW).expect("decode"),
+                claims,
+                "{format:?}"
+            );
             let typed = c.decode_token_at(&token, NOW).expect("decode_token");
             assert_eq!(typed.name.map(|n| n.len()), Some(name_len), "{format:?}");
-            let payload = if matches!(format, TokenFormat::Jws(_)) { 1 } else { 3 };
+            let payload = if matches!(format, TokenFormat::Jws(_)) {
+                1
+            } else {
+                3
+            };
             assert_invalid(c.decode_at(&tamper(&token, payload, 5), NOW), "tampered");
         }
     }
