@@ -412,19 +412,19 @@ async fn a_store_outage_is_503_not_a_sign_out(fw: Framework) {
     assert_eq!(b.get("/api/me").await.json()["user"]["id"], "1");
 }
 
-/// A server on a store that can be slowed, with a 200 ms session read timeout.
-async fn with_read_timeout(fw: Framework) -> (FlakyAdapter, authgate_tests::Server) {
+/// A server on a store that can be slowed, with a 200 ms store timeout.
+async fn with_store_timeout(fw: Framework) -> (FlakyAdapter, authgate_tests::Server) {
     let flaky = FlakyAdapter::new(Arc::new(authgate::adapter::MemoryAdapter::new()));
     let timeout = std::time::Duration::from_millis(200);
     let server = spawn_database(fw, Arc::new(flaky.clone()), move |b| {
-        b.session_read_timeout(timeout)
+        b.store_timeout(timeout)
     })
     .await;
     (flaky, server)
 }
 
-async fn a_store_that_does_not_answer_is_503_after_the_read_timeout(fw: Framework) {
-    let (flaky, server) = with_read_timeout(fw).await;
+async fn a_store_that_does_not_answer_is_503_after_the_store_timeout(fw: Framework) {
+    let (flaky, server) = with_store_timeout(fw).await;
     let b = server.browser();
     b.sign_in("alice", "wonderland").await;
     assert_eq!(b.get("/api/me").await.status, 200);
@@ -452,7 +452,7 @@ async fn a_store_that_does_not_answer_is_503_after_the_read_timeout(fw: Framewor
 /// sliding the expiry) are limited by the same timeout: a hung write does not hold the
 /// request.
 async fn a_hung_store_write_does_not_hold_a_read(fw: Framework) {
-    let (flaky, server) = with_read_timeout(fw).await;
+    let (flaky, server) = with_store_timeout(fw).await;
     flaky.set_session_write_delay(std::time::Duration::from_secs(60));
     let started = std::time::Instant::now();
     let cookie = format!("{SESSION}={}", unique("no-such-session"));
@@ -463,6 +463,41 @@ async fn a_hung_store_write_does_not_hold_a_read(fw: Framework) {
         started.elapsed() < std::time::Duration::from_secs(30),
         "the request did not wait for the delete"
     );
+}
+
+/// Sign-in and sign-out are limited by the same timeout: a store that does not answer
+/// sends a sign-in to the error page, and a sign-out still clears the cookie.
+async fn a_hung_store_holds_neither_sign_in_nor_sign_out(fw: Framework) {
+    let (flaky, server) = with_store_timeout(fw).await;
+    let b = server.browser();
+    b.sign_in("alice", "wonderland").await;
+    assert_eq!(b.get("/api/me").await.status, 200);
+    flaky.set_session_write_delay(std::time::Duration::from_secs(60));
+    let started = std::time::Instant::now();
+    // Sign-out: the row cannot be deleted in time; the cookie goes anyway.
+    let csrf = b.csrf().await;
+    let res = b.post_form("/auth/signout", &[("csrfToken", &csrf)]).await;
+    assert_eq!(res.status, 302, "{}", res.body);
+    assert!(res.clears(SESSION), "the cookie is cleared");
+    // Sign-in: the session row cannot be stored in time.
+    let other = server.browser();
+    let res = other.sign_in("alice", "wonderland").await;
+    assert_eq!(res.status, 302);
+    let location = res.header("location").unwrap_or_default().to_owned();
+    assert!(location.contains("error=Configuration"), "{location}");
+    assert!(
+        other.cookie(SESSION).is_none(),
+        "no session without its row"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the requests did not wait for the store"
+    );
+    // The store answers again: signing in works.
+    flaky.set_session_write_delay(std::time::Duration::ZERO);
+    let res = other.sign_in("alice", "wonderland").await;
+    assert_eq!(res.status, 302);
+    assert_eq!(other.get("/api/me").await.json()["user"]["id"], "1");
 }
 
 async fn concurrent_first_sign_ins_make_one_user(fw: Framework) {
@@ -788,7 +823,8 @@ suite!(
     linking_rules,
     users_list_and_revoke_their_sessions,
     a_store_outage_is_503_not_a_sign_out,
-    a_store_that_does_not_answer_is_503_after_the_read_timeout,
+    a_store_that_does_not_answer_is_503_after_the_store_timeout,
+    a_hung_store_holds_neither_sign_in_nor_sign_out,
     a_hung_store_write_does_not_hold_a_read,
     concurrent_first_sign_ins_make_one_user,
 );

@@ -5,7 +5,7 @@ use std::{future::Future, sync::Arc, time::Duration};
 use url::Url;
 
 use crate::{
-    adapter::Adapter,
+    adapter::{Adapter, Timed},
     callbacks::{boxed, CallbackChain},
     cookies::CookieNames,
     csrf::CsrfGuard,
@@ -103,7 +103,6 @@ pub struct AuthConfig {
     /// The largest session token authgate issues.
     pub(crate) max_token_bytes: usize,
     pub(crate) session_cache_ttl: Duration,
-    pub(crate) session_read_timeout: Duration,
     /// The one HTTP client for providers (built with `http_timeout`, no redirects).
     pub(crate) http: reqwest::Client,
     /// Session codecs and cookie names, `[http, https]`.
@@ -304,7 +303,7 @@ pub struct AuthConfigBuilder {
     token_cache_bytes: usize,
     max_token_bytes: Option<usize>,
     session_cache_ttl: Duration,
-    session_read_timeout: Duration,
+    store_timeout: Duration,
     http_timeout: Duration,
     clock: Clock,
     rate_limits: Option<RateLimits>,
@@ -359,7 +358,7 @@ impl Default for AuthConfigBuilder {
             // app opts into a short in-process cache (a revocation on another instance
             // is then seen only when the entry expires).
             session_cache_ttl: Duration::ZERO,
-            session_read_timeout: Duration::from_secs(5),
+            store_timeout: Duration::from_secs(5),
             // Calls to providers (discovery, JWKS, token, userinfo) never hang a sign-in.
             http_timeout: Duration::from_secs(10),
             // The system clock; tests set their own to expire links.
@@ -591,23 +590,31 @@ impl AuthConfigBuilder {
         self
     }
 
-    /// How long the store call of a database session read (finding the session and its
-    /// user, alone or for a gathered batch; and the writes a read may make: sliding the
-    /// expiry, deleting an unknown or expired session) may take before it is given up,
-    /// as when the store is down: an app route answers 503 and keeps the cookie, `GET /auth/session`
-    /// answers `null` (default 5 s; `Duration::ZERO` turns the limit off). The store's
-    /// own timeouts may be shorter (redis-rs answers within 500 ms, SQLite waits 5 s for
-    /// a lock); PostgreSQL has none of its own for a query, so without this a hung
-    /// server or network would hold requests. Uses tokio's timer, as the rest of the
-    /// engine (the runtime needs it enabled, which `#[tokio::main]` and actix-web do).
+    /// How long each call to the adapter may take before it is given up, as when the
+    /// store is down (default 5 s; `Duration::ZERO` turns the limit off). Every store
+    /// call of the engine is limited: a database session read (alone or for a gathered
+    /// batch) and the writes it may make (sliding the expiry, deleting an unknown or
+    /// expired session), sign-in (users, accounts, sessions, verification tokens),
+    /// sign-out, session management and token refresh. A call given up fails as a store
+    /// outage does: an app route answers 503 and keeps the cookie, `GET /auth/session`
+    /// answers `null`, a sign-in goes to `error=Configuration`, a sign-out still clears
+    /// the cookie. The call is dropped, not left running: a SQL transaction in it rolls
+    /// back, a Redis script runs whole or not at all. [`AuthConfig::adapter`] answers
+    /// the adapter with this limit.
+    ///
+    /// The store's own timeouts may be shorter (redis-rs answers within 500 ms, SQLite
+    /// waits 5 s for a lock); PostgreSQL has none of its own for a query, so without
+    /// this a hung server or network would hold requests. Uses tokio's timer, as the rest
+    /// of the engine (the runtime needs it enabled, which `#[tokio::main]` and actix-web
+    /// do).
     ///
     /// ```
     /// use std::time::Duration;
-    /// let builder = authgate_core::AuthConfig::builder().session_read_timeout(Duration::from_secs(2));
+    /// let builder = authgate_core::AuthConfig::builder().store_timeout(Duration::from_secs(2));
     /// # let _ = builder;
     /// ```
-    pub fn session_read_timeout(mut self, timeout: Duration) -> Self {
-        self.session_read_timeout = timeout;
+    pub fn store_timeout(mut self, timeout: Duration) -> Self {
+        self.store_timeout = timeout;
         self
     }
 
@@ -740,7 +747,10 @@ impl AuthConfigBuilder {
             callbacks: self.callbacks,
             events: self.events,
             strategy,
-            adapter: self.adapter,
+            // Every store call of the engine is limited (`store_timeout`).
+            adapter: self
+                .adapter
+                .map(|adapter| Timed::wrap(adapter, self.store_timeout)),
             max_age: self.max_age,
             update_age,
             pages: self.pages,
@@ -753,7 +763,6 @@ impl AuthConfigBuilder {
             token_cache_bytes: self.token_cache_bytes,
             max_token_bytes,
             session_cache_ttl: self.session_cache_ttl,
-            session_read_timeout: self.session_read_timeout,
             http: crate::providers::oauth::client::http_client(self.http_timeout)?,
             codecs,
             names,

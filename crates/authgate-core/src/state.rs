@@ -34,14 +34,13 @@ impl State {
         );
         let http = config.http.clone();
         let config_ttl = config.session_cache_ttl;
-        let read_timeout = config.session_read_timeout;
         Self {
             config,
             tokens,
             http,
             oidc: OidcCache::default(),
             sessions: SessionCache::new(config_ttl),
-            session_reads: SessionReads::new(read_timeout),
+            session_reads: SessionReads::default(),
         }
     }
 

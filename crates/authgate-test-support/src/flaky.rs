@@ -60,8 +60,8 @@ impl FlakyAdapter {
         self.read_delay_ms.store(ms, Ordering::SeqCst);
     }
 
-    /// Makes `update_session` and `delete_session` take `delay` before they write (a
-    /// write waiting on a lock, a hung store).
+    /// Makes `create_session`, `update_session` and `delete_session` take `delay` before
+    /// they write (a write waiting on a lock, a hung store).
     pub fn set_session_write_delay(&self, delay: Duration) {
         let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
         self.session_write_delay_ms.store(ms, Ordering::SeqCst);
@@ -185,6 +185,7 @@ impl Adapter for FlakyAdapter {
         session: AdapterSession,
     ) -> Result<AdapterSession, AdapterError> {
         self.check()?;
+        self.write_later().await;
         self.inner.create_session(session).await
     }
     async fn get_session_and_user(

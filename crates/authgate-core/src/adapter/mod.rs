@@ -12,6 +12,7 @@ mod memory;
 mod model;
 #[cfg(feature = "adapter-tests")]
 pub mod testing;
+mod timed;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -22,6 +23,7 @@ pub use memory::MemoryAdapter;
 pub use model::{
     AdapterAccount, AdapterSession, AdapterUser, NewUser, UserUpdate, VerificationToken,
 };
+pub(crate) use timed::Timed;
 
 /// One answer of [`Adapter::get_sessions_and_users`]: the session and its user when the
 /// session exists and has not expired, or this token's own error (a record that cannot

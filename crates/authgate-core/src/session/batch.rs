@@ -9,7 +9,8 @@
 //! requests already in hand join the batch instead of waiting for the next), then
 //! reads its own token and the queue's next 63 with one store call, answers them, and
 //! hands over in turn. No task is spawned, so nothing depends on a runtime other than
-//! the requests' own. Each store call is limited by the engine's session read timeout.
+//! the requests' own. Each store call is limited by the engine's store timeout (the
+//! configured adapter is wrapped in `adapter::Timed`).
 //! This is not a cache: every read is answered by a store call that started after its
 //! request asked, so a session deleted (signed out, revoked) before a request arrives
 //! is never served to it.
@@ -58,22 +59,9 @@ struct Queue {
 #[derive(Default)]
 pub(crate) struct SessionReads {
     queue: Arc<Mutex<Queue>>,
-    /// How long one store call may take (zero: no limit).
-    timeout: Duration,
 }
 
 impl SessionReads {
-    /// Reads whose store calls are given up after `timeout` (zero: no limit). The limit
-    /// is on each store call, not on a read's wait in the queue: a leader's batch is
-    /// never cut short because the leader waited longest (a wait lasts at most as long
-    /// as the call in flight, itself limited).
-    pub(crate) fn new(timeout: Duration) -> Self {
-        Self {
-            queue: Arc::default(),
-            timeout,
-        }
-    }
-
     /// The session of a hashed token and its user, read alone or with the reads that
     /// arrive while another is in flight.
     pub(crate) async fn get(
@@ -82,7 +70,7 @@ impl SessionReads {
         hashed: &str,
     ) -> Result<Found, AdapterError> {
         if !adapter.gathers_session_reads() {
-            return within(self.timeout, adapter.get_session_and_user(hashed)).await;
+            return adapter.get_session_and_user(hashed).await;
         }
         /// What this read does, decided under the lock.
         enum Turn {
@@ -107,9 +95,7 @@ impl SessionReads {
             }
         };
         let rx = match turn {
-            Turn::Read(_hand_over) => {
-                return within(self.timeout, adapter.get_session_and_user(hashed)).await
-            }
+            Turn::Read(_hand_over) => return adapter.get_session_and_user(hashed).await,
             Turn::Wait(rx) => rx,
         };
         let mut waiting = Waiting {
@@ -146,7 +132,7 @@ impl SessionReads {
         let mut tokens = Vec::with_capacity(batch.taken.len() + 1);
         tokens.push(own.to_owned());
         tokens.extend(batch.taken.iter().map(|(token, _)| token.clone()));
-        let found = within(self.timeout, adapter.get_sessions_and_users(&tokens)).await;
+        let found = adapter.get_sessions_and_users(&tokens).await;
         let mut answers: Vec<Result<Found, AdapterError>> = match found {
             Ok(found) if found.len() == tokens.len() => found,
             Ok(found) => {
@@ -178,21 +164,6 @@ impl SessionReads {
             .pop()
             .unwrap_or_else(|| Err(AdapterError::backend("no answer for the leading read")))
     }
-}
-
-/// A store call, given up after `limit` (zero: no limit) with a `Backend` error.
-pub(crate) async fn within<T>(
-    limit: Duration,
-    call: impl std::future::Future<Output = Result<T, AdapterError>>,
-) -> Result<T, AdapterError> {
-    if limit.is_zero() {
-        return call.await;
-    }
-    tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
-        Err(AdapterError::backend(format!(
-            "the session store did not answer within {limit:?}"
-        )))
-    })
 }
 
 /// Pending once, waking itself at once: the executor runs the other tasks that are

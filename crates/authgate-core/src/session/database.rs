@@ -10,7 +10,6 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::{
-    batch::within,
     model::default_session,
     outcome::{ReadMode, SessionOutcome},
 };
@@ -148,8 +147,7 @@ pub(crate) async fn read(
     let Some((session, user)) = found else {
         state.sessions.remove(&hashed);
         // Unknown or expired: delete what may be left, clear the cookie.
-        let limit = config.session_read_timeout;
-        if let Err(err) = within(limit, adapter.delete_session(&hashed)).await {
+        if let Err(err) = adapter.delete_session(&hashed).await {
             tracing::debug!(error = %err, "deleting an expired session failed");
         }
         tracing::debug!("no session for this token; cookie cleared");
@@ -168,12 +166,7 @@ pub(crate) async fn read(
     if due {
         let later = now + config.max_age;
         let later = later.replace_nanosecond(0).unwrap_or(later);
-        match within(
-            config.session_read_timeout,
-            adapter.update_session(&hashed, later),
-        )
-        .await
-        {
+        match adapter.update_session(&hashed, later).await {
             Ok(Some(updated)) => expires = updated.expires,
             Ok(None) => {}
             Err(err) => tracing::warn!(error = %err, "sliding the session expiry failed"),

@@ -192,11 +192,19 @@ type Reads = tokio::task::JoinSet<(String, Result<Found, AdapterError>)>;
 
 /// Starts a read of each token, one after another (so the first leads).
 async fn start(reads: &Arc<SessionReads>, adapter: &Arc<Gated>, tokens: &[String]) -> Reads {
+    start_on(reads, Arc::clone(adapter) as Arc<dyn Adapter>, tokens).await
+}
+
+/// [`start`] on any adapter (one wrapped with a time limit, say).
+async fn start_on(
+    reads: &Arc<SessionReads>,
+    adapter: Arc<dyn Adapter>,
+    tokens: &[String],
+) -> Reads {
     let mut set = Reads::new();
     for token in tokens {
-        let (reads, adapter, token) = (Arc::clone(reads), Arc::clone(adapter), token.clone());
+        let (reads, adapter, token) = (Arc::clone(reads), Arc::clone(&adapter), token.clone());
         set.spawn(async move {
-            let adapter: Arc<dyn Adapter> = adapter;
             let found = reads.get(&adapter, &token).await;
             (token, found)
         });
@@ -394,15 +402,17 @@ async fn a_new_leader_lets_ready_reads_join_its_batch() {
     );
 }
 
-/// A store call that does not answer is given up after the timeout, alone or for a
-/// batch: every read gets an error (no read hangs), and the limit is on each call, so a
-/// leader that waited in the queue still gives its batch the whole time.
+/// A store call that does not answer is given up after the engine's store timeout
+/// (the adapter wrapped in `Timed`), alone or for a batch: every read gets an error (no
+/// read hangs), and the limit is on each call, so a leader that waited in the queue
+/// still gives its batch the whole time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_call_that_does_not_answer_is_given_up() {
     let adapter = Gated::new(true);
     let tokens = sessions(&adapter, 5).await;
-    let reads = Arc::new(SessionReads::new(Duration::from_millis(300)));
-    let mut set = start(&reads, &adapter, &tokens).await;
+    let reads = Arc::new(SessionReads::default());
+    let timed = crate::adapter::Timed::wrap(adapter.clone(), Duration::from_millis(300));
+    let mut set = start_on(&reads, Arc::clone(&timed), &tokens).await;
     // No permit: the store never answers. The first call (alone) times out at 300 ms,
     // after the others queued (5 ms apart); the next leader's batch gets 300 ms of its
     // own although it already waited, and times out too.
@@ -426,6 +436,6 @@ async fn a_store_call_that_does_not_answer_is_given_up() {
     assert_eq!(adapter.read.load(Ordering::SeqCst), 5);
     // The store answers again: reads succeed.
     adapter.gate.add_permits(100);
-    let set = start(&reads, &adapter, &tokens[..1]).await;
+    let set = start_on(&reads, timed, &tokens[..1]).await;
     assert_eq!(all_answered(set).await, 1);
 }
