@@ -417,7 +417,7 @@ impl Adapter for RedisAdapter {
         session_token: &str,
     ) -> Result<Option<(AdapterSession, AdapterUser)>, AdapterError> {
         let key = self.keys.session(session_token);
-        let found: Option<(String, String)> = scripts::GET_SESSION_AND_USER
+        let found: Option<(Vec<u8>, Option<Vec<u8>>)> = scripts::GET_SESSION_AND_USER
             .key(key)
             .arg(self.keys.prefix())
             .invoke_async(&mut self.conn())
@@ -426,11 +426,7 @@ impl Adapter for RedisAdapter {
         let Some((session, user)) = found else {
             return Ok(None);
         };
-        let session = records::session(session.as_bytes())?;
-        if session.expires <= now() {
-            return Ok(None);
-        }
-        Ok(Some((session, records::user(user.as_bytes())?)))
+        read_pair(Some(&session), user.as_deref(), now())
     }
 
     fn gathers_session_reads(&self) -> bool {
@@ -448,36 +444,21 @@ impl Adapter for RedisAdapter {
         for token in session_tokens {
             script.key(self.keys.session(token));
         }
-        let rows: Vec<Vec<u8>> = script
+        let parts: Vec<Option<Vec<u8>>> = script
             .arg(self.keys.prefix())
             .invoke_async(&mut self.conn())
             .await
             .map_err(AdapterError::backend)?;
-        if rows.len() != session_tokens.len() {
+        if parts.len() != 2 * session_tokens.len() {
             return Err(AdapterError::backend(
-                "the session script answered the wrong number of rows",
+                "the session script answered the wrong number of records",
             ));
         }
         let now = now();
-        // Each row on its own: a record that cannot be read fails its own read only.
-        Ok(rows
-            .iter()
-            .map(|row| {
-                if row.is_empty() {
-                    return Ok(None);
-                }
-                let Some(nul) = row.iter().position(|&b| b == 0) else {
-                    return Err(AdapterError::backend("malformed session script answer"));
-                };
-                // A record the script could not decode comes with no user: its parse
-                // fails here, for this token only.
-                let (session, user) = (&row[..nul], &row[nul + 1..]);
-                let session = records::session(session)?;
-                if session.expires <= now {
-                    return Ok(None);
-                }
-                Ok(Some((session, records::user(user)?)))
-            })
+        // Each pair on its own: a record that cannot be read fails its own read only.
+        Ok(parts
+            .chunks_exact(2)
+            .map(|pair| read_pair(pair[0].as_deref(), pair[1].as_deref(), now))
             .collect())
     }
 
@@ -620,6 +601,21 @@ where
     Err(AdapterError::backend(
         "the record kept changing during the update; gave up",
     ))
+}
+
+/// A session read from what a session script answered for one token: its session
+/// record and its user record. No session, an expired one, or one whose user is gone
+/// is no session; a record that cannot be read fails this read (a record the script
+/// could not decode comes with no user, and fails here).
+fn read_pair(session: Option<&[u8]>, user: Option<&[u8]>, now: OffsetDateTime) -> SessionRead {
+    let Some(session) = session else {
+        return Ok(None);
+    };
+    let session = records::session(session)?;
+    match user {
+        Some(user) if session.expires > now => Ok(Some((session, records::user(user)?))),
+        _ => Ok(None),
+    }
 }
 
 fn now() -> OffsetDateTime {

@@ -130,70 +130,102 @@ return deleted
     )
 });
 
-/// A session and its user in one round trip (the hot path of database sessions).
-/// KEYS: the session. ARGV: the key prefix. Returns `{session JSON, user JSON}` or nil.
-/// The user key is built here as `keys.rs` builds it (`%` and `:` of the id escaped);
-/// the user id is read as [`GET_SESSIONS_AND_USERS`] reads it.
+/// Lua shared by the two session scripts: `user_key(prefix, session)`, the key of a
+/// session record's user, built as `keys.rs` builds it (`%` and `:` of the id escaped);
+/// `nil` when the record has no string `user_id`, `false` when it cannot be decoded.
+///
+/// The id is found with plain `string.find`s (Lua patterns try every position) when it
+/// has no escapes: ids are UUIDs or app ids, and a JSON string's own quotes are always
+/// escaped, so the first `"user_id":"` is the real field. Anything else is decoded.
+const USER_KEY: &str = r#"
+local function user_key(prefix, session)
+  local id
+  local _, at = string.find(session, '"user_id":"', 1, true)
+  if at then
+    local stop = string.find(session, '"', at + 1, true)
+    if stop then
+      id = string.sub(session, at + 1, stop - 1)
+      if string.find(id, '\\', 1, true) then id = nil end
+    end
+  end
+  if not id then
+    local ok, decoded = pcall(function() return cjson.decode(session)['user_id'] end)
+    if not ok then return false end
+    id = decoded
+  end
+  if type(id) ~= 'string' then return nil end
+  if string.find(id, '[%%:]') then
+    id = string.gsub(string.gsub(id, '%%', '%%25'), ':', '%%3A')
+  end
+  return prefix .. id
+end
+"#;
+
+/// A session and its user in one round trip (a read with none in flight).
+/// KEYS: the session. ARGV: the key prefix. Answers `{session JSON, user JSON}`; nil
+/// when there is no session or its user is gone; `{session record, nil}` when the
+/// record cannot be decoded (the read fails).
 pub(crate) static GET_SESSION_AND_USER: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r#"
+    Script::new(&format!(
+        "{USER_KEY}{}",
+        r"
 local session = redis.call('GET', KEYS[1])
 if not session then return nil end
-local id = string.match(session, '"user_id":"([^"\\]*)"')
-if not id then id = cjson.decode(session)['user_id'] end
-if type(id) ~= 'string' then return nil end
-if string.find(id, '[%%:]') then
-  id = string.gsub(string.gsub(id, '%%', '%%25'), ':', '%%3A')
-end
-local user = redis.call('GET', ARGV[1] .. 'user:' .. id)
+local key = user_key(ARGV[1] .. 'user:', session)
+if key == false then return {session, false} end
+if not key then return nil end
+local user = redis.call('GET', key)
 if not user then return nil end
 return {session, user}
-"#,
-    )
+"
+    ))
 });
 
 /// [`GET_SESSION_AND_USER`] for several sessions in one call (gathered concurrent reads).
-/// KEYS: the session keys. ARGV: the key prefix. Answers one string per key, in order:
-/// the session JSON, a NUL byte and the user JSON (NUL never occurs in JSON text, pretty
-/// or not); empty when there is no session or its user is gone; or the session record
-/// and a NUL with no user when the record cannot be decoded (that read fails; the others
-/// of the call go on). A flat array of strings, and the user id
-/// read by a pattern when it has no escapes (ids are UUIDs or app ids; a JSON string's
-/// own quotes are always escaped, so the pattern only matches the real field), the
-/// records fetched with two `MGET`s for the whole call: decoding every record, a `GET`
-/// per record and nested arrays cost the server several times more.
+/// KEYS: the session keys. ARGV: the key prefix. Answers two values per key, in order,
+/// as [`GET_SESSION_AND_USER`] answers one: the session JSON and the user JSON; both
+/// nil when there is no session or its user is gone; the session record and a nil user
+/// when the record cannot be decoded (that read fails; the others of the call go on).
+///
+/// What costs the server, measured: Redis 7's Lua hashes every byte of every string it
+/// makes, so the two records are not joined here (a joined row is one more string of
+/// both); the records are fetched with two `MGET`s for the whole call (decoding every
+/// record, or a `GET` per record, cost several times more).
 pub(crate) static GET_SESSIONS_AND_USERS: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r#"
+    Script::new(&format!(
+        "{USER_KEY}{}",
+        r"
 local prefix = ARGV[1] .. 'user:'
 local sessions = redis.call('MGET', unpack(KEYS))
-local out, ids, user_keys = {}, {}, {}
+local slots, user_keys = {}, {}
 for i, session in ipairs(sessions) do
-  out[i] = ''
   if session then
-    local id = string.match(session, '"user_id":"([^"\\]*)"')
-    if not id then
-      local ok, decoded = pcall(function() return cjson.decode(session)['user_id'] end)
-      if not ok then out[i] = session .. '\0' else id = decoded end
-    end
-    if type(id) == 'string' then
-      if string.find(id, '[%%:]') then
-        id = string.gsub(string.gsub(id, '%%', '%%25'), ':', '%%3A')
-      end
-      ids[#ids + 1] = i
-      user_keys[#user_keys + 1] = prefix .. id
+    local key = user_key(prefix, session)
+    if key then
+      user_keys[#user_keys + 1] = key
+      slots[i] = #user_keys
+    elseif key == false then
+      slots[i] = false
     end
   end
 end
-if #user_keys > 0 then
-  local users = redis.call('MGET', unpack(user_keys))
-  for j, i in ipairs(ids) do
-    if users[j] then out[i] = sessions[i] .. '\0' .. users[j] end
+local users = {}
+if #user_keys > 0 then users = redis.call('MGET', unpack(user_keys)) end
+local out = {}
+for i, session in ipairs(sessions) do
+  local slot = slots[i]
+  local user = slot and users[slot]
+  if slot == false then
+    out[2 * i - 1], out[2 * i] = session, false
+  elseif user then
+    out[2 * i - 1], out[2 * i] = session, user
+  else
+    out[2 * i - 1], out[2 * i] = false, false
   end
 end
 return out
-"#,
-    )
+"
+    ))
 });
 
 /// Counts one rate-limited attempt: a fixed window that starts at the key's first
