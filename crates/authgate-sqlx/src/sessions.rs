@@ -104,9 +104,15 @@ pub(crate) async fn get_many_with_user(
                     .find(|&n| n >= chunk.len())
                     .unwrap_or(chunk.len());
                 let list: Vec<String> = (2..size + 2).map(|i| format!("${i}")).collect();
+                // A BLOB (which `json_array` refuses) makes its row the token alone:
+                // that read fails, not the query.
                 let sql = format!(
-                    "SELECT json_group_array(json_array(s.session_token, s.expires, \
-                     u.id, u.name, u.email, u.email_verified, u.image)) \
+                    "SELECT json_group_array(CASE WHEN 'blob' IN (typeof(s.expires), \
+                     typeof(u.id), typeof(u.name), typeof(u.email), \
+                     typeof(u.email_verified), typeof(u.image)) \
+                     THEN json_array(s.session_token) \
+                     ELSE json_array(s.session_token, s.expires, \
+                     u.id, u.name, u.email, u.email_verified, u.image) END) \
                      FROM authgate_sessions s JOIN authgate_users u ON u.id = s.user_id \
                      WHERE s.expires > $1 AND s.session_token IN ({})",
                     list.join(", ")
@@ -173,8 +179,8 @@ type JsonRow = (
 
 /// Reads the rows of SQLite's `json_group_array` into `found`. The whole array is
 /// parsed at once; should that fail (a column holding what its type does not allow:
-/// SQLite does not enforce types), row by row, so only the bad rows' reads fail. (A
-/// BLOB in a column still fails the whole query: SQLite's `json_array` refuses it.)
+/// SQLite does not enforce types), row by row, so only the bad rows' reads fail. A row
+/// with a BLOB in a column comes as its token alone, and fails its read too.
 fn sqlite_rows(json: &str, found: &mut Found) -> Result<(), AdapterError> {
     let rows: Vec<JsonRow> = match serde_json::from_str(json) {
         Ok(rows) => rows,
@@ -187,9 +193,12 @@ fn sqlite_rows(json: &str, found: &mut Found) -> Result<(), AdapterError> {
                     .and_then(serde_json::Value::as_str)
                     .ok_or_else(|| AdapterError::backend("session row without a token"))?
                     .to_owned();
-                let read = serde_json::from_value::<JsonRow>(row)
-                    .map_err(|e| e.to_string())
-                    .and_then(|row| from_json_row(row).map_err(|e| e.to_string()));
+                let read = if row.as_array().is_some_and(|row| row.len() == 1) {
+                    Err("a column of the session or its user holds a BLOB".to_owned())
+                } else {
+                    serde_json::from_value::<JsonRow>(row).map_err(|e| e.to_string())
+                }
+                .and_then(|row| from_json_row(row).map_err(|e| e.to_string()));
                 found.insert(token, read);
             }
             return Ok(());

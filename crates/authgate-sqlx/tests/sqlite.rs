@@ -229,6 +229,20 @@ async fn odd_extras_round_trip_in_memory() {
     common::odd_extras_round_trip(&adapter).await;
 }
 
+/// A new session of `user_id`, valid for an hour: its token.
+async fn session_of(adapter: &SqlxAdapter, user_id: &str) -> String {
+    let session = AdapterSession {
+        session_token: uuid::Uuid::new_v4().simple().to_string(),
+        user_id: user_id.to_owned(),
+        expires: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    adapter
+        .create_session(session)
+        .await
+        .expect("session")
+        .session_token
+}
+
 #[tokio::test]
 async fn an_unreadable_row_fails_only_its_own_read_of_a_batch() {
     let db = TempDb::new();
@@ -236,16 +250,7 @@ async fn an_unreadable_row_fails_only_its_own_read_of_a_batch() {
     let user = adapter.create_user(NewUser::default()).await.expect("user");
     let mut tokens = Vec::new();
     for _ in 0..4 {
-        let session = AdapterSession {
-            session_token: uuid::Uuid::new_v4().simple().to_string(),
-            user_id: user.id.clone(),
-            expires: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        };
-        adapter
-            .create_session(session.clone())
-            .await
-            .expect("session");
-        tokens.push(session.session_token);
+        tokens.push(session_of(&adapter, &user.id).await);
     }
     // SQLite does not enforce column types: an expiry that is text, and one no date can
     // hold.
@@ -261,6 +266,14 @@ async fn an_unreadable_row_fails_only_its_own_read_of_a_batch() {
         .await
         .expect("update");
     }
+    // And a user whose name is a BLOB (which SQLite's JSON functions refuse).
+    let blob = adapter.create_user(NewUser::default()).await.expect("user");
+    tokens.push(session_of(&adapter, &blob.id).await);
+    sqlx::query("UPDATE authgate_users SET name = X'00ff' WHERE id = $1")
+        .bind(&blob.id)
+        .execute(&pool)
+        .await
+        .expect("update");
     let found = adapter
         .get_sessions_and_users(&tokens)
         .await
@@ -273,9 +286,11 @@ async fn an_unreadable_row_fails_only_its_own_read_of_a_batch() {
     assert!(found[1].is_err(), "text expiry: {:?}", found[1]);
     assert!(found[2].is_err(), "expiry out of range: {:?}", found[2]);
     assert_eq!(id(3), (tokens[3].clone(), user.id.clone()));
+    assert!(found[4].is_err(), "a BLOB name: {:?}", found[4]);
     // Read alone, each fails the same way.
-    assert!(adapter.get_session_and_user(&tokens[1]).await.is_err());
-    assert!(adapter.get_session_and_user(&tokens[2]).await.is_err());
+    for token in [&tokens[1], &tokens[2], &tokens[4]] {
+        assert!(adapter.get_session_and_user(token).await.is_err());
+    }
 }
 
 #[tokio::test]
