@@ -489,9 +489,11 @@ async fn a_hung_store_holds_neither_sign_in_nor_sign_out(fw: Framework) {
         other.cookie(SESSION).is_none(),
         "no session without its row"
     );
+    // Each held call is given up after 200 ms: far from the store's 60 s.
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(30),
-        "the requests did not wait for the store"
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "the requests did not wait for the store: {:?}",
+        started.elapsed()
     );
     // The store answers again: signing in works.
     flaky.set_session_write_delay(std::time::Duration::ZERO);

@@ -218,7 +218,9 @@ impl AuthConfig {
         self.strategy
     }
 
-    /// The database adapter, if one is set.
+    /// The database adapter, if one is set: the one configured, wrapped so that each
+    /// call is limited by [`AuthConfigBuilder::store_timeout`] (so not the same `Arc`,
+    /// unless the limit is zero).
     pub fn adapter(&self) -> Option<&Arc<dyn Adapter>> {
         self.adapter.as_ref()
     }
@@ -591,16 +593,19 @@ impl AuthConfigBuilder {
     }
 
     /// How long each call to the adapter may take before it is given up, as when the
-    /// store is down (default 5 s; `Duration::ZERO` turns the limit off). Every store
-    /// call of the engine is limited: a database session read (alone or for a gathered
-    /// batch) and the writes it may make (sliding the expiry, deleting an unknown or
-    /// expired session), sign-in (users, accounts, sessions, verification tokens),
-    /// sign-out, session management and token refresh. A call given up fails as a store
+    /// store is down (default 5 s; `Duration::ZERO` turns the limit off). Every adapter
+    /// call the engine makes is limited: a database session read (alone or for a
+    /// gathered batch) and the writes it may make (sliding the expiry, deleting an
+    /// unknown or expired session), sign-in (users, accounts, sessions, verification
+    /// tokens), sign-out and session management. A call given up fails as a store
     /// outage does: an app route answers 503 and keeps the cookie, `GET /auth/session`
     /// answers `null`, a sign-in goes to `error=Configuration`, a sign-out still clears
-    /// the cookie. The call is dropped, not left running: a SQL transaction in it rolls
-    /// back, a Redis script runs whole or not at all. [`AuthConfig::adapter`] answers
-    /// the adapter with this limit.
+    /// the cookie. The call is dropped, not left running, but it may or may not have
+    /// taken effect (a SQL transaction in it rolls back unless it had committed; a Redis
+    /// script runs whole or not at all, either way). [`AuthConfig::adapter`] answers the
+    /// adapter with this limit: give that one to a `TokenRefresher` for the same limit
+    /// on its account reads and writes. Rate-limit stores and refresh locks are not
+    /// adapter calls and keep their own timeouts.
     ///
     /// The store's own timeouts may be shorter (redis-rs answers within 500 ms, SQLite
     /// waits 5 s for a lock); PostgreSQL has none of its own for a query, so without

@@ -9,6 +9,7 @@
 
 /// A member's value in a flat JSON object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FlatValue<'a> {
     /// A string with no escapes (its text between the quotes).
     Str(&'a str),
@@ -20,9 +21,23 @@ pub enum FlatValue<'a> {
     Null,
 }
 
+impl From<FlatValue<'_>> for serde_json::Value {
+    /// The value as serde_json reads it.
+    fn from(value: FlatValue<'_>) -> Self {
+        match value {
+            FlatValue::Str(s) => Self::from(s),
+            FlatValue::Int(n) => Self::from(n),
+            FlatValue::Bool(b) => Self::Bool(b),
+            FlatValue::Null => Self::Null,
+        }
+    }
+}
+
 /// Reads `text` as one flat JSON object (see the module doc), calling `member` with
-/// each member in order. `None` when `text` is anything else, or as soon as `member`
-/// answers `None` (a reader that wants serde_json to decide).
+/// each member in order, a repeated name as often as it comes (serde_json keeps the
+/// last in a map; serde's derived structs refuse it). `None` when `text` is anything
+/// else, or as soon as `member` answers `None` (a reader that wants serde_json to
+/// decide).
 ///
 /// For adapters that store records as JSON text: read the usual record with this and
 /// anything else with serde_json.
@@ -207,13 +222,7 @@ mod tests {
     fn members(text: &str) -> Option<Map<String, Value>> {
         let mut map = Map::new();
         flat_object(text, |key, value| {
-            let value = match value {
-                FlatValue::Str(s) => Value::from(s),
-                FlatValue::Int(n) => Value::from(n),
-                FlatValue::Bool(b) => Value::Bool(b),
-                FlatValue::Null => Value::Null,
-            };
-            map.insert(key.to_owned(), value);
+            map.insert(key.to_owned(), Value::from(value));
             Some(())
         })?;
         Some(map)

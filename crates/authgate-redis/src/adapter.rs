@@ -416,17 +416,12 @@ impl Adapter for RedisAdapter {
         &self,
         session_token: &str,
     ) -> Result<Option<(AdapterSession, AdapterUser)>, AdapterError> {
-        let key = self.keys.session(session_token);
-        let found: Option<(Vec<u8>, Option<Vec<u8>>)> = scripts::GET_SESSION_AND_USER
-            .key(key)
-            .arg(self.keys.prefix())
-            .invoke_async(&mut self.conn())
-            .await
-            .map_err(AdapterError::backend)?;
-        let Some((session, user)) = found else {
-            return Ok(None);
-        };
-        read_pair(Some(&session), user.as_deref(), now())
+        // The batch script, for one session.
+        let token = [session_token.to_owned()];
+        let mut found = self.get_sessions_and_users(&token).await?;
+        found
+            .pop()
+            .unwrap_or_else(|| Err(AdapterError::backend("no answer for the session")))
     }
 
     fn gathers_session_reads(&self) -> bool {
@@ -603,19 +598,32 @@ where
     ))
 }
 
-/// A session read from what a session script answered for one token: its session
+/// A session read from what the session script answered for one token: its session
 /// record and its user record. No session, an expired one, or one whose user is gone
-/// is no session; a record that cannot be read fails this read (a record the script
-/// could not decode comes with no user, and fails here).
+/// is no session. A record that cannot be read fails this read: one the script could
+/// not decode comes with no user (a missing user comes as no session at all), and one
+/// whose user is not the session's own (the script found another `"user_id":"` first,
+/// a nested member, say) fails too.
 fn read_pair(session: Option<&[u8]>, user: Option<&[u8]>, now: OffsetDateTime) -> SessionRead {
     let Some(session) = session else {
         return Ok(None);
     };
     let session = records::session(session)?;
-    match user {
-        Some(user) if session.expires > now => Ok(Some((session, records::user(user)?))),
-        _ => Ok(None),
+    let Some(user) = user else {
+        return Err(AdapterError::backend(
+            "the session record could not be decoded by the session script",
+        ));
+    };
+    if session.expires <= now {
+        return Ok(None);
     }
+    let user = records::user(user)?;
+    if user.id != session.user_id {
+        return Err(AdapterError::backend(
+            "the session script found another user than the session's",
+        ));
+    }
+    Ok(Some((session, user)))
 }
 
 fn now() -> OffsetDateTime {

@@ -130,13 +130,16 @@ return deleted
     )
 });
 
-/// Lua shared by the two session scripts: `user_key(prefix, session)`, the key of a
+/// Lua for [`GET_SESSIONS_AND_USERS`]: `user_key(prefix, session)`, the key of a
 /// session record's user, built as `keys.rs` builds it (`%` and `:` of the id escaped);
 /// `nil` when the record has no string `user_id`, `false` when it cannot be decoded.
 ///
 /// The id is found with plain `string.find`s (Lua patterns try every position) when it
 /// has no escapes: ids are UUIDs or app ids, and a JSON string's own quotes are always
-/// escaped, so the first `"user_id":"` is the real field. Anything else is decoded.
+/// escaped, so in a record this adapter wrote the first `"user_id":"` is the real field.
+/// Anything else is decoded. (A record written by hand with a nested `user_id` member
+/// first could name another user: the adapter checks the user's id against the
+/// session's, and fails that read.)
 const USER_KEY: &str = r#"
 local function user_key(prefix, session)
   local id
@@ -161,31 +164,11 @@ local function user_key(prefix, session)
 end
 "#;
 
-/// A session and its user in one round trip (a read with none in flight).
-/// KEYS: the session. ARGV: the key prefix. Answers `{session JSON, user JSON}`; nil
-/// when there is no session or its user is gone; `{session record, nil}` when the
-/// record cannot be decoded (the read fails).
-pub(crate) static GET_SESSION_AND_USER: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
-        "{USER_KEY}{}",
-        r"
-local session = redis.call('GET', KEYS[1])
-if not session then return nil end
-local key = user_key(ARGV[1] .. 'user:', session)
-if key == false then return {session, false} end
-if not key then return nil end
-local user = redis.call('GET', key)
-if not user then return nil end
-return {session, user}
-"
-    ))
-});
-
-/// [`GET_SESSION_AND_USER`] for several sessions in one call (gathered concurrent reads).
-/// KEYS: the session keys. ARGV: the key prefix. Answers two values per key, in order,
-/// as [`GET_SESSION_AND_USER`] answers one: the session JSON and the user JSON; both
-/// nil when there is no session or its user is gone; the session record and a nil user
-/// when the record cannot be decoded (that read fails; the others of the call go on).
+/// Sessions and their users in one round trip (the hot path of database sessions: a
+/// gathered batch, or one read alone). KEYS: the session keys. ARGV: the key prefix.
+/// Answers two values per key, in order: the session JSON and the user JSON; both nil
+/// when there is no session or its user is gone; the session record and a nil user when
+/// the record cannot be decoded (that read fails; the others of the call go on).
 ///
 /// What costs the server, measured: Redis 7's Lua hashes every byte of every string it
 /// makes, so the two records are not joined here (a joined row is one more string of

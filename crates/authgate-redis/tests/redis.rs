@@ -142,6 +142,11 @@ async fn an_expired_session_not_yet_evicted_is_absent() {
     .await;
 }
 
+/// Sets a raw session record.
+async fn set_session_raw(redis: &TestRedis, adapter: &RedisAdapter, token: &str, value: &str) {
+    set_raw(redis, adapter, &format!("session:{token}"), value).await;
+}
+
 /// Sets a raw value under the adapter's prefix.
 async fn set_raw(redis: &TestRedis, adapter: &RedisAdapter, key: &str, value: &str) {
     let _: () = redis::cmd("SET")
@@ -162,19 +167,13 @@ async fn an_unreadable_record_fails_only_its_own_read_of_a_batch() {
         // empty one, and a well-formed session whose user record is not JSON. And a
         // session record written pretty (by hand, say): it is read.
         let (not_json, not_object, bad_user, empty) = (token(), token(), token(), token());
-        set_raw(&redis, &adapter, &format!("session:{not_json}"), "{oops").await;
-        set_raw(&redis, &adapter, &format!("session:{not_object}"), "5").await;
-        set_raw(&redis, &adapter, &format!("session:{empty}"), "").await;
+        set_session_raw(&redis, &adapter, &not_json, "{oops").await;
+        set_session_raw(&redis, &adapter, &not_object, "5").await;
+        set_session_raw(&redis, &adapter, &empty, "").await;
         let pretty = session(&user.id, time::Duration::hours(1));
         let pretty_json = serde_json::to_string_pretty(&pretty).unwrap();
         assert!(pretty_json.contains('\n'));
-        set_raw(
-            &redis,
-            &adapter,
-            &format!("session:{}", pretty.session_token),
-            &pretty_json,
-        )
-        .await;
+        set_session_raw(&redis, &adapter, &pretty.session_token, &pretty_json).await;
         let broken = adapter
             .create_user(new_user(&unique_email()))
             .await
@@ -213,6 +212,35 @@ async fn an_unreadable_record_fails_only_its_own_read_of_a_batch() {
         assert_eq!(ok(7), Some((pretty.session_token.clone(), user.id.clone())));
         // Read alone, an empty record fails the same way.
         assert!(adapter.get_session_and_user(&empty).await.is_err());
+    })
+    .await;
+}
+
+/// A record written by hand whose first `"user_id":"` is a nested member names another
+/// user to the script: the read fails rather than pair the session with that user.
+#[tokio::test]
+async fn a_session_is_never_paired_with_another_user() {
+    with_redis(|redis| async move {
+        let (adapter, user) = adapter_with_user(&redis).await;
+        let other = adapter
+            .create_user(new_user(&unique_email()))
+            .await
+            .unwrap();
+        let s = session(&user.id, time::Duration::hours(1));
+        adapter.create_session(s.clone()).await.unwrap();
+        // The adapter's own record with a nested `user_id` member first.
+        let own = serde_json::to_string(&s).unwrap();
+        let record = format!(r#"{{"meta":{{"user_id":"{}"}},{}"#, other.id, &own[1..]);
+        assert!(
+            serde_json::from_str::<AdapterSession>(&record).is_ok(),
+            "{record}"
+        );
+        set_session_raw(&redis, &adapter, &s.session_token, &record).await;
+        let found = adapter.get_session_and_user(&s.session_token).await;
+        assert!(found.is_err(), "{found:?}");
+        let batch = [s.session_token.clone()];
+        let found = adapter.get_sessions_and_users(&batch).await.unwrap();
+        assert!(found[0].is_err(), "{:?}", found[0]);
     })
     .await;
 }

@@ -1,8 +1,9 @@
 //! [`Timed`]: the configured adapter with a time limit on each store call
 //! (`AuthConfigBuilder::store_timeout`), so that a hung server or network fails a
 //! request (503 on an app route, `null` from `GET /session`, `error=Configuration` on a
-//! sign-in) instead of holding it. A call given up is dropped: a SQL transaction in it
-//! rolls back, a Redis script runs whole or not at all.
+//! sign-in) instead of holding it. A call given up is dropped, and may or may not have
+//! taken effect: a SQL transaction in it rolls back unless it had committed, a Redis
+//! script runs whole or not at all.
 
 use std::{future::Future, sync::Arc, time::Duration};
 

@@ -47,13 +47,7 @@ fn assign(token: &mut Token, key: &str, value: FlatValue<'_>) -> Option<()> {
         "exp" => token.exp = int(value)?,
         "jti" => token.jti = text(value)?,
         _ => {
-            let value = match value {
-                FlatValue::Str(s) => Value::String(s.to_owned()),
-                FlatValue::Int(n) => Value::from(n),
-                FlatValue::Bool(b) => Value::Bool(b),
-                FlatValue::Null => Value::Null,
-            };
-            token.extra.insert(key.to_owned(), value);
+            token.extra.insert(key.to_owned(), Value::from(value));
         }
     }
     Some(())
