@@ -2,13 +2,12 @@
 //! many concurrent requests ([`crate::adapter::Adapter::get_sessions_and_users`]), for
 //! adapters that ask for it ([`crate::adapter::Adapter::gathers_session_reads`]).
 //!
-//! A read with nothing in flight goes to the store alone, at once. Reads that arrive
-//! meanwhile wait in a queue. When the read in flight ends, however it ends (answered,
-//! failed, its request cancelled, a panic: a guard's `Drop`), the first waiter still
-//! waiting is told to lead: it first lets the tasks that are ready run (one yield, so
-//! requests already in hand join the batch instead of waiting for the next), then
-//! reads its own token and the queue's next 63 with one store call, answers them, and
-//! hands over in turn. No task is spawned, so nothing depends on a runtime other than
+//! A read with nothing in flight leads at once. Reads that arrive meanwhile wait in a
+//! queue. A leader first lets the tasks that are ready run (one yield, so requests
+//! already in hand join its batch instead of waiting for the next), then reads its own
+//! token and the queue's next 63 with one store call, answers them, and hands over:
+//! when its call ends, however it ends (answered, failed, its request cancelled, a
+//! panic: a guard's `Drop`), the first waiter still waiting is told to lead. No task is spawned, so nothing depends on a runtime other than
 //! the requests' own. Each store call is limited by the engine's store timeout (the
 //! configured adapter is wrapped in `adapter::Timed`).
 //! This is not a cache: every read is answered by a store call that started after its
@@ -74,15 +73,17 @@ impl SessionReads {
         }
         /// What this read does, decided under the lock.
         enum Turn {
-            /// Read now, alone: leading (handing over when done), or past a stalled read.
-            Read(Option<HandOver>),
+            /// Nothing in flight: lead a batch.
+            Lead,
+            /// Read alone, past a stalled read.
+            Alone,
             Wait(oneshot::Receiver<Message>),
         }
         let turn = {
             let mut queue = lock(&self.queue);
             match queue.busy_since {
                 // The read in flight is stalled: this one goes alone.
-                Some(since) if since.elapsed() >= STALLED => Turn::Read(None),
+                Some(since) if since.elapsed() >= STALLED => Turn::Alone,
                 Some(_) => {
                     let (tx, rx) = oneshot::channel();
                     queue.waiting.push_back((hashed.to_owned(), tx));
@@ -90,12 +91,13 @@ impl SessionReads {
                 }
                 None => {
                     queue.busy_since = Some(Instant::now());
-                    Turn::Read(Some(HandOver(Arc::clone(&self.queue))))
+                    Turn::Lead
                 }
             }
         };
         let rx = match turn {
-            Turn::Read(_hand_over) => return adapter.get_session_and_user(hashed).await,
+            Turn::Lead => return self.lead(adapter, hashed).await,
+            Turn::Alone => return adapter.get_session_and_user(hashed).await,
             Turn::Wait(rx) => rx,
         };
         let mut waiting = Waiting {

@@ -356,6 +356,33 @@ async fn adapters_that_do_not_gather_read_alone() {
     assert_eq!(adapter.calls.load(Ordering::SeqCst), 5);
 }
 
+/// A read with nothing in flight leads too: reads ready to run at the same moment join
+/// its call (current-thread runtime, so the order is fixed: without the first read's
+/// yield it would read alone and the other two would need a second call).
+#[tokio::test(flavor = "current_thread")]
+async fn reads_that_arrive_together_share_the_first_call() {
+    let adapter = Gated::new(true);
+    adapter.gate.add_permits(100);
+    let tokens = sessions(&adapter, 3).await;
+    let reads = Arc::new(SessionReads::default());
+    let mut set = Reads::new();
+    for token in &tokens {
+        let (reads, token) = (Arc::clone(&reads), token.clone());
+        let adapter: Arc<dyn Adapter> = adapter.clone();
+        set.spawn(async move {
+            let found = reads.get(&adapter, &token).await;
+            (token, found)
+        });
+    }
+    assert_eq!(all_answered(set).await, 3);
+    assert_eq!(
+        adapter.calls.load(Ordering::SeqCst),
+        1,
+        "one call for all three"
+    );
+    assert_eq!(adapter.read.load(Ordering::SeqCst), 3);
+}
+
 /// A read told to lead lets the reads that are ready to run join its batch: here one
 /// whose request became ready just after the leader was told (current-thread runtime,
 /// so the order is fixed: without the leader's yield it would read alone).
