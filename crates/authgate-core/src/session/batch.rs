@@ -7,9 +7,10 @@
 //! already in hand join its batch instead of waiting for the next), then reads its own
 //! token and the queue's next 63 with one store call, answers them, and hands over:
 //! when its call ends, however it ends (answered, failed, its request cancelled, a
-//! panic: a guard's `Drop`), the first waiter still waiting is told to lead. No task is spawned, so nothing depends on a runtime other than
-//! the requests' own. Each store call is limited by the engine's store timeout (the
-//! configured adapter is wrapped in `adapter::Timed`).
+//! panic: a guard's `Drop`), the first waiter still waiting is told to lead. No task is
+//! spawned, so nothing depends on a runtime other than the requests' own. Each store
+//! call is limited by the engine's store timeout (the configured adapter is wrapped in
+//! `adapter::Timed`).
 //! This is not a cache: every read is answered by a store call that started after its
 //! request asked, so a session deleted (signed out, revoked) before a request arrives
 //! is never served to it.
