@@ -412,6 +412,15 @@ async fn a_store_outage_is_503_not_a_sign_out(fw: Framework) {
     assert_eq!(b.get("/api/me").await.json()["user"]["id"], "1");
 }
 
+/// Asserts that less than `secs` passed since `started` (a store held for 60 s).
+fn did_not_wait(started: std::time::Instant, secs: u64, what: &str) {
+    let waited = started.elapsed();
+    assert!(
+        waited < std::time::Duration::from_secs(secs),
+        "{what}: {waited:?}"
+    );
+}
+
 /// A server on a store that can be slowed, with a 200 ms store timeout.
 async fn with_store_timeout(fw: Framework) -> (FlakyAdapter, authgate_tests::Server) {
     let flaky = FlakyAdapter::new(Arc::new(authgate::adapter::MemoryAdapter::new()));
@@ -439,10 +448,7 @@ async fn a_store_that_does_not_answer_is_503_after_the_store_timeout(fw: Framewo
     assert!(res.set_cookie(SESSION).is_none(), "the cookie is kept");
     let res = b.get("/auth/session").await;
     assert_eq!((res.status, res.body.as_str()), (200, "null"), "as Auth.js");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(30),
-        "the requests did not wait for the store"
-    );
+    did_not_wait(started, 30, "the requests did not wait for the store");
     // Answering again: the same cookie works.
     flaky.set_read_delay(std::time::Duration::ZERO);
     assert_eq!(b.get("/api/me").await.json()["user"]["id"], "1");
@@ -459,10 +465,7 @@ async fn a_hung_store_write_does_not_hold_a_read(fw: Framework) {
     let res = get_with(&server.base, "/api/me", Some(&cookie), None).await;
     assert_eq!(res.status, 401, "an unknown session is no session");
     assert!(res.set_cookie(SESSION).is_some(), "its cookie is cleared");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(30),
-        "the request did not wait for the delete"
-    );
+    did_not_wait(started, 30, "the request did not wait for the delete");
 }
 
 /// Sign-in and sign-out are limited by the same timeout: a store that does not answer
@@ -490,11 +493,7 @@ async fn a_hung_store_holds_neither_sign_in_nor_sign_out(fw: Framework) {
         "no session without its row"
     );
     // Each held call is given up after 200 ms: far from the store's 60 s.
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
-        "the requests did not wait for the store: {:?}",
-        started.elapsed()
-    );
+    did_not_wait(started, 5, "the requests did not wait for the store");
     // The store answers again: signing in works.
     flaky.set_session_write_delay(std::time::Duration::ZERO);
     let res = other.sign_in("alice", "wonderland").await;

@@ -144,7 +144,7 @@ impl RedisAdapter {
     ) -> Result<Option<(String, T)>, AdapterError> {
         let raw: Option<String> = self.query(redis::cmd("GET").arg(key)).await?;
         let Some(raw) = raw else { return Ok(None) };
-        let value = parse(&raw)?;
+        let value = records::json(raw.as_bytes())?;
         Ok(Some((raw, value)))
     }
 
@@ -154,7 +154,7 @@ impl RedisAdapter {
 
     async fn get_del<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, AdapterError> {
         let raw: Option<String> = self.query(redis::cmd("GETDEL").arg(key)).await?;
-        raw.as_deref().map(parse).transpose()
+        raw.map(|raw| records::json(raw.as_bytes())).transpose()
     }
 
     /// The records whose keys are `members` of `set`; members whose record is gone
@@ -173,7 +173,7 @@ impl RedisAdapter {
         let mut records = Vec::new();
         for (member, value) in members.into_iter().zip(values) {
             match value {
-                Some(raw) => records.push(parse(&raw)?),
+                Some(raw) => records.push(records::json(raw.as_bytes())?),
                 None => gone.push(member),
             }
         }
@@ -640,8 +640,4 @@ fn unix_ms(at: OffsetDateTime) -> i64 {
 
 fn to_json(value: &impl Serialize) -> Result<String, AdapterError> {
     serde_json::to_string(value).map_err(AdapterError::backend)
-}
-
-fn parse<T: DeserializeOwned>(raw: &str) -> Result<T, AdapterError> {
-    records::json(raw.as_bytes())
 }

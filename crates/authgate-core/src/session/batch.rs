@@ -121,21 +121,27 @@ impl SessionReads {
         let _hand_over = HandOver(Arc::clone(&self.queue));
         // Reads whose requests are ready to run join this batch first.
         YieldOnce(false).await;
-        let mut batch = Batch {
-            queue: Arc::clone(&self.queue),
-            taken: {
-                let mut queue = lock(&self.queue);
-                queue.busy_since = Some(Instant::now());
-                // Reads whose requests went away are not read for nothing.
-                queue.waiting.retain(|(_, reply)| !reply.is_closed());
-                let take = queue.waiting.len().min(MAX_BATCH - 1);
-                queue.waiting.drain(..take).collect()
-            },
+        let mut batch = {
+            let mut queue = lock(&self.queue);
+            queue.busy_since = Some(Instant::now());
+            // Reads whose requests went away are not read for nothing.
+            queue.waiting.retain(|(_, reply)| !reply.is_closed());
+            let take = queue.waiting.len().min(MAX_BATCH - 1);
+            let mut tokens = Vec::with_capacity(take + 1);
+            tokens.push(own.to_owned());
+            let mut replies = Vec::with_capacity(take);
+            for (token, reply) in queue.waiting.drain(..take) {
+                tokens.push(token);
+                replies.push(reply);
+            }
+            Batch {
+                queue: Arc::clone(&self.queue),
+                tokens,
+                replies,
+            }
         };
-        let mut tokens = Vec::with_capacity(batch.taken.len() + 1);
-        tokens.push(own.to_owned());
-        tokens.extend(batch.taken.iter().map(|(token, _)| token.clone()));
-        let found = adapter.get_sessions_and_users(&tokens).await;
+        let tokens = &batch.tokens;
+        let found = adapter.get_sessions_and_users(tokens).await;
         let mut answers: Vec<Result<Found, AdapterError>> = match found {
             Ok(found) if found.len() == tokens.len() => found,
             Ok(found) => {
@@ -159,7 +165,7 @@ impl SessionReads {
             }
         };
         let others = answers.split_off(1);
-        for ((_, reply), answer) in std::mem::take(&mut batch.taken).into_iter().zip(others) {
+        for (reply, answer) in std::mem::take(&mut batch.replies).into_iter().zip(others) {
             // A reader that went away no longer waits: nothing to do.
             let _ = reply.send(Message::Answer(answer));
         }
@@ -227,20 +233,23 @@ impl Drop for HandOver {
     }
 }
 
-/// The reads a leader took from the queue; unanswered ones (the leader was cancelled or
+/// A leader's batch: its own token first, then the reads it took from the queue (their
+/// tokens and replies, in order). Unanswered reads (the leader was cancelled or
 /// panicked) go back to the head of the queue when it is dropped.
 struct Batch {
     queue: Arc<Mutex<Queue>>,
-    taken: Vec<(String, Reply)>,
+    tokens: Vec<String>,
+    replies: Vec<Reply>,
 }
 
 impl Drop for Batch {
     fn drop(&mut self) {
-        if self.taken.is_empty() {
+        if self.replies.is_empty() {
             return;
         }
+        let taken = self.tokens.drain(1..).zip(self.replies.drain(..));
         let mut queue = lock(&self.queue);
-        for entry in self.taken.drain(..).rev() {
+        for entry in taken.rev() {
             queue.waiting.push_front(entry);
         }
     }
