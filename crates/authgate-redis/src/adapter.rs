@@ -7,7 +7,7 @@ use authgate_core::adapter::{
     Adapter, AdapterAccount, AdapterError, AdapterSession, AdapterUser, NewUser, SessionRead,
     UserUpdate, VerificationToken,
 };
-use redis::{aio::ConnectionManager, FromRedisValue, ScriptInvocation};
+use redis::{aio::ConnectionManager, ErrorKind, FromRedisValue, ScriptInvocation, ServerErrorKind};
 use serde::{de::DeserializeOwned, Serialize};
 use time::OffsetDateTime;
 
@@ -435,15 +435,36 @@ impl Adapter for RedisAdapter {
         if session_tokens.is_empty() {
             return Ok(Vec::new());
         }
-        let mut script = scripts::GET_SESSIONS_AND_USERS.prepare_invoke();
+        // `EVALSHA` built here, not by a `ScriptInvocation`: that one copies each key into
+        // a `Vec` of its own before copying it again into the command.
+        let script = &*scripts::GET_SESSIONS_AND_USERS;
+        let prefix = self.keys.prefix();
+        let key_len = prefix.len() + 8 + session_tokens.first().map_or(0, String::len);
+        let mut cmd = redis::Cmd::with_capacity(
+            session_tokens.len() + 4,
+            64 + session_tokens.len() * key_len + prefix.len(),
+        );
+        cmd.arg("EVALSHA")
+            .arg(script.get_hash())
+            .arg(session_tokens.len());
+        let mut key = Vec::with_capacity(key_len);
         for token in session_tokens {
-            script.key(self.keys.session(token));
+            cmd.arg(self.keys.session_into(token, &mut key));
         }
-        let parts: Vec<Option<Vec<u8>>> = script
-            .arg(self.keys.prefix())
-            .invoke_async(&mut self.conn())
-            .await
-            .map_err(AdapterError::backend)?;
+        cmd.arg(prefix);
+        let mut conn = self.conn();
+        let parts: Vec<Option<Vec<u8>>> = match cmd.query_async(&mut conn).await {
+            // A server that does not hold the script yet (a restart, `SCRIPT FLUSH`).
+            Err(err) if err.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                script
+                    .load_async(&mut conn)
+                    .await
+                    .map_err(AdapterError::backend)?;
+                cmd.query_async(&mut conn).await
+            }
+            answer => answer,
+        }
+        .map_err(AdapterError::backend)?;
         if parts.len() != 2 * session_tokens.len() {
             return Err(AdapterError::backend(
                 "the session script answered the wrong number of records",

@@ -6,6 +6,9 @@
 
 use std::borrow::Cow;
 
+/// The kind part of a session key.
+const SESSION: &str = "session:";
+
 /// The keys of one adapter: its prefix and the layout below it.
 #[derive(Clone, Debug)]
 pub(crate) struct Keys {
@@ -57,7 +60,17 @@ impl Keys {
 
     /// A session, as JSON, expiring with it.
     pub(crate) fn session(&self, token: &str) -> String {
-        [&self.prefix, "session:", token].concat()
+        [&self.prefix, SESSION, token].concat()
+    }
+
+    /// A session's key written into `buf` (cleared first): the batch read builds its
+    /// keys in one buffer instead of a `String` each.
+    pub(crate) fn session_into<'b>(&self, token: &str, buf: &'b mut Vec<u8>) -> &'b [u8] {
+        buf.clear();
+        for part in [&self.prefix, SESSION, token] {
+            buf.extend_from_slice(part.as_bytes());
+        }
+        buf
     }
 
     /// A verification token, as JSON, expiring with it.

@@ -142,6 +142,34 @@ async fn an_expired_session_not_yet_evicted_is_absent() {
     .await;
 }
 
+#[tokio::test]
+async fn session_reads_load_their_script_into_a_server_without_it() {
+    with_redis(|redis| async move {
+        let (adapter, user) = adapter_with_user(&redis).await;
+        let s = session(&user.id, time::Duration::hours(1));
+        adapter.create_session(s.clone()).await.unwrap();
+        // As after a restart: the server holds no script (a batch of one and of two).
+        for tokens in [
+            vec![s.session_token.clone()],
+            vec![s.session_token.clone(); 2],
+        ] {
+            let _: () = redis::cmd("SCRIPT")
+                .arg("FLUSH")
+                .query_async(&mut redis.conn.clone())
+                .await
+                .expect("SCRIPT FLUSH");
+            let found = adapter.get_sessions_and_users(&tokens).await.unwrap();
+            assert_eq!(found.len(), tokens.len());
+            for read in found {
+                let (session, found_user) = read.unwrap().expect("the session");
+                assert_eq!(session.session_token, s.session_token);
+                assert_eq!(found_user, user);
+            }
+        }
+    })
+    .await;
+}
+
 /// Sets a raw session record.
 async fn set_session_raw(redis: &TestRedis, adapter: &RedisAdapter, token: &str, value: &str) {
     set_raw(redis, adapter, &format!("session:{token}"), value).await;
