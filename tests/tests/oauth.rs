@@ -305,6 +305,7 @@ async fn every_provider_fault_fails_the_callback(fw: Framework) {
         Misbehaviour::NoIdToken,
         Misbehaviour::TokenErrorWith200,
         Misbehaviour::Token5xx,
+        Misbehaviour::HugeTokenResponse,
         Misbehaviour::SlowToken(Duration::from_secs(4)),
         Misbehaviour::UserinfoSubMismatch,
     ] {

@@ -43,6 +43,10 @@ pub enum Misbehaviour {
     TokenErrorWith200,
     /// The token endpoint answers HTTP 500.
     Token5xx,
+    /// The token endpoint answers a valid token response padded past 2 MiB (a
+    /// `padding` member), streamed without a `Content-Length`: a client must stop
+    /// reading, not buffer whatever comes.
+    HugeTokenResponse,
     /// The token endpoint sleeps this long before answering (normally).
     SlowToken(Duration),
     /// Userinfo answers another `sub` than the id_token's.

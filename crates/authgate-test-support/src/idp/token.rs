@@ -32,9 +32,28 @@ pub(crate) async fn token(
         return response;
     }
     match request.and_then(|r| answer(&idp, &r)) {
+        Ok(body) if idp.settings().misbehaviour == Some(Misbehaviour::HugeTokenResponse) => {
+            huge(body)
+        }
         Ok(body) => (no_store(), Json(body)).into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+/// `body` with 2 MiB of padding, in 64 KiB chunks and no `Content-Length`.
+fn huge(mut body: Value) -> Response {
+    body["padding"] = json!("x".repeat(2 * 1024 * 1024));
+    let bytes = Bytes::from(body.to_string());
+    let chunks: Vec<Result<Bytes, std::convert::Infallible>> = (0..bytes.len())
+        .step_by(64 * 1024)
+        .map(|at| Ok(bytes.slice(at..(at + 64 * 1024).min(bytes.len()))))
+        .collect();
+    (
+        no_store(),
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        axum::body::Body::from_stream(futures_util::stream::iter(chunks)),
+    )
+        .into_response()
 }
 
 /// Counts a token request under its grant type.

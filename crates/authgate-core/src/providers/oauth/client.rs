@@ -202,7 +202,10 @@ pub(crate) async fn exchange_code(
     if let Some(verifier) = pkce_verifier {
         request = request.set_pkce_verifier(PkceCodeVerifier::new(verifier));
     }
-    let tokens = request.request_async(http).await.map_err(token_error)?;
+    let tokens = request
+        .request_async(&TokenHttp(http))
+        .await
+        .map_err(token_error)?;
     Ok(token_set(&tokens))
 }
 
@@ -224,7 +227,7 @@ pub(crate) async fn refresh(
     let token = RefreshToken::new(refresh_token.to_owned());
     let tokens: Tokens = client
         .exchange_refresh_token(&token)
-        .request_async(http)
+        .request_async(&TokenHttp(http))
         .await
         .map_err(token_error)?;
     Ok(token_set(&tokens))
@@ -298,22 +301,67 @@ const MAX_JSON_BYTES: usize = 1024 * 1024;
 /// Reads a JSON body of at most [`MAX_JSON_BYTES`] (a misbehaving endpoint cannot make
 /// the engine buffer more).
 pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
-    mut res: reqwest::Response,
+    res: reqwest::Response,
 ) -> Result<T, String> {
+    let body = capped_body(res).await?;
+    serde_json::from_slice(&body).map_err(|e| format!("not the expected JSON: {e}"))
+}
+
+/// A body of at most [`MAX_JSON_BYTES`], refused from its `Content-Length` or as soon as
+/// the chunks read pass it.
+async fn capped_body(mut res: reqwest::Response) -> Result<Vec<u8>, String> {
+    let too_large = || format!("the answer is larger than {MAX_JSON_BYTES} bytes");
     if res
         .content_length()
         .is_some_and(|n| n > MAX_JSON_BYTES as u64)
     {
-        return Err(format!("the answer is larger than {MAX_JSON_BYTES} bytes"));
+        return Err(too_large());
     }
     let mut body = Vec::new();
     while let Some(chunk) = res.chunk().await.map_err(|e| e.to_string())? {
         if body.len() + chunk.len() > MAX_JSON_BYTES {
-            return Err(format!("the answer is larger than {MAX_JSON_BYTES} bytes"));
+            return Err(too_large());
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body).map_err(|e| format!("not the expected JSON: {e}"))
+    Ok(body)
+}
+
+/// The engine's client as `oauth2` calls it for token requests: through [`token_call`].
+/// (A struct, not a closure: a closure's future borrowing the client is not seen as
+/// `Send` for every lifetime, which a spawned refresh needs.)
+struct TokenHttp<'a>(&'a reqwest::Client);
+
+impl<'c> oauth2::AsyncHttpClient<'c> for TokenHttp<'_> {
+    type Error = std::io::Error;
+    type Future = std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<oauth2::HttpResponse, Self::Error>> + Send + 'c,
+        >,
+    >;
+
+    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
+        Box::pin(token_call(self.0, request))
+    }
+}
+
+/// One token endpoint request for `oauth2` through the engine's client, its answer read
+/// as the others are: at most [`MAX_JSON_BYTES`] (`oauth2`'s own reqwest glue buffers
+/// whatever the endpoint sends).
+async fn token_call(
+    http: &reqwest::Client,
+    request: oauth2::HttpRequest,
+) -> Result<oauth2::HttpResponse, std::io::Error> {
+    let request = reqwest::Request::try_from(request).map_err(std::io::Error::other)?;
+    let res = http.execute(request).await.map_err(std::io::Error::other)?;
+    let mut answer = http::Response::builder()
+        .status(res.status())
+        .version(res.version());
+    for (name, value) in res.headers() {
+        answer = answer.header(name, value);
+    }
+    let body = capped_body(res).await.map_err(std::io::Error::other)?;
+    answer.body(body).map_err(std::io::Error::other)
 }
 
 /// GETs a JSON object with the access token (userinfo, GitHub's `/user/emails`).

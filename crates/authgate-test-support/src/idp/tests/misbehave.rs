@@ -124,6 +124,20 @@ async fn token_error_with_200() {
 }
 
 #[tokio::test]
+async fn huge_token_response() {
+    let idp = MockIdp::start().await;
+    idp.set_misbehaviour(Misbehaviour::HugeTokenResponse);
+    let pkce = Pkce::new();
+    let code = code(&idp, &pkce).await;
+    let response = redeem_response(&idp, &code, &pkce).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.content_length(), None);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert!(body["access_token"].is_string());
+    assert!(body["padding"].as_str().expect("padding").len() >= 2 * 1024 * 1024);
+}
+
+#[tokio::test]
 async fn token_5xx() {
     let idp = MockIdp::start().await;
     idp.set_misbehaviour(Misbehaviour::Token5xx);
