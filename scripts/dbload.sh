@@ -5,6 +5,9 @@
 # wrk on the other (taskset 1); runs alternate between the servers and the medians are
 # compared, since wrk throughput swings by up to 30% between runs on these machines.
 # Usage: scripts/dbload.sh [seconds per run] [rounds]   (needs wrk and curl)
+#   SESSIONS=32 scripts/dbload.sh 4 7   signs in 32 times per server and sends the 32
+#   session cookies in turn (a wrk Lua script), so a gathered read holds distinct tokens
+#   as with many users; by default every request sends the same cookie.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-4}
@@ -31,12 +34,39 @@ for i in "${!names[@]}"; do
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$p/auth/csrf" && break; sleep 0.1; done
   jar="$dir/${names[$i]}.jar"
   csrf=$(curl -s -c "$jar" -b "$jar" "http://127.0.0.1:$p/auth/csrf" | python3 -c 'import sys, json; print(json.load(sys.stdin)["csrfToken"])')
-  curl -s -o /dev/null -c "$jar" -b "$jar" \
-    -d "csrfToken=$csrf&username=alice&password=wonderland&callbackUrl=/" \
-    "http://127.0.0.1:$p/auth/callback/credentials"
-  cookies+=("$(awk '$6 ~ /session-token/ {print $6 "=" $7}' "$jar")")
+  signin() {
+    curl -s -o /dev/null -c "$jar" -b "$jar" \
+      -d "csrfToken=$csrf&username=alice&password=wonderland&callbackUrl=/" \
+      "http://127.0.0.1:$p/auth/callback/credentials"
+    awk '$6 ~ /session-token/ {print $6 "=" $7}' "$jar"
+  }
+  cookies+=("$(signin)")
+  if [ -n "${SESSIONS:-}" ]; then
+    # One Lua table of the sessions' cookie headers; requests take them in turn.
+    { echo "local cookies = {"
+      for _ in $(seq "$SESSIONS"); do echo "  \"$(signin)\","; done
+      echo "}"
+      cat <<'LUA'
+local requests, n = {}, 0
+init = function()
+  for i, cookie in ipairs(cookies) do requests[i] = wrk.format("GET", "/api/me", { Cookie = cookie }) end
+end
+request = function()
+  n = n % #requests + 1
+  return requests[n]
+end
+LUA
+    } > "$dir/${names[$i]}.lua"
+    distinct=$(grep -c 'session-token=' "$dir/${names[$i]}.lua" || true)
+    [ "$(grep 'session-token=' "$dir/${names[$i]}.lua" | sort -u | wc -l)" = "$SESSIONS" ] && [ "$distinct" = "$SESSIONS" ] \
+      || { echo "${names[$i]}: $SESSIONS sign-ins did not give $SESSIONS distinct sessions"; exit 1; }
+  fi
 done
-run() { taskset -c 1 wrk -t1 -c32 -d"${secs}s" -H "Cookie: ${cookies[$1]}" "http://127.0.0.1:$((port + $1))/api/me" | awk '/Requests\/sec/ {print $2}'; }
+run() {
+  local args=(-H "Cookie: ${cookies[$1]}")
+  if [ -n "${SESSIONS:-}" ]; then args=(-s "$dir/${names[$1]}.lua"); fi
+  taskset -c 1 wrk -t1 -c32 -d"${secs}s" "${args[@]}" "http://127.0.0.1:$((port + $1))/api/me" | awk '/Requests\/sec/ {print $2}'
+}
 for i in "${!names[@]}"; do run "$i" >/dev/null; done   # warm-up
 results=()
 for _ in $(seq "$rounds"); do

@@ -144,12 +144,23 @@ pub(crate) async fn get_many_with_user(
             }
         }
     }
+    // A token's row is moved into its answer, and copied only for a token that comes
+    // again later in the batch (one browser's parallel requests).
     Ok(session_tokens
         .iter()
-        .map(|t| match found.get(t) {
-            None => Ok(None),
-            Some(Ok(joined)) => Ok(Some(joined.clone())),
-            Some(Err(message)) => Err(AdapterError::backend(message.clone())),
+        .enumerate()
+        .map(|(i, t)| {
+            let again = session_tokens[i + 1..].contains(t);
+            let row = if again {
+                found.get(t).cloned()
+            } else {
+                found.remove(t)
+            };
+            match row {
+                None => Ok(None),
+                Some(Ok(joined)) => Ok(Some(joined)),
+                Some(Err(message)) => Err(AdapterError::backend(message)),
+            }
         })
         .collect())
 }
