@@ -235,7 +235,38 @@ async fn jws_server_never_reads_a_jwe(fw: Framework) {
     }
 }
 
+async fn a_token_is_a_session_only_under_its_own_cookie(fw: Framework) {
+    // https: the session cookie is `__Secure-authjs.session-token`.
+    let server = spawn_with(fw, |b| {
+        b.session_jws(JwsKey::rs256(RS1)).url("https://app.example")
+    })
+    .await;
+    let secure = format!("__Secure-{SESSION}");
+    let claims =
+        json!({"sub": "1", "name": "Alice", "role": "admin", "iat": now(), "exp": now() + 600});
+    let token_for_cookie = |cookie: &str| {
+        TokenCodec::new(TokenFormat::Jws(JwsKey::rs256(RS1)), &[SECRET], cookie)
+            .expect("codec")
+            .encode(claims.as_object().expect("object"))
+            .expect("encode")
+    };
+    let b = server.browser();
+    let read = |token: String| {
+        b.send(
+            b.bare(reqwest::Method::GET, "/auth/session")
+                .header("cookie", format!("{secure}={token}")),
+        )
+    };
+    let res = read(token_for_cookie(&secure)).await;
+    assert_eq!(res.json()["user"]["name"], "Alice", "its own cookie");
+    // The same key signed it, for the http cookie: no session here.
+    let res = read(token_for_cookie(SESSION)).await;
+    assert_eq!((res.status, res.body.as_str()), (200, "null"));
+    assert!(res.clears(&secure), "{:?}", res.set_cookies());
+}
+
 suite!(
+    a_token_is_a_session_only_under_its_own_cookie,
     rs256_session_end_to_end,
     eddsa_session_with_key_rotation,
     hs256_session_uses_a_derived_key,

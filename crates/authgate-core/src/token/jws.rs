@@ -76,7 +76,11 @@ impl Alg {
 /// Nothing is parsed here: a key that is not valid fails when the config (or the
 /// [`crate::TokenCodec`]) is built, with [`Error::Config`]. Tokens carry a `kid`
 /// header, the RFC 7638 thumbprint (SHA-256) of the key, which picks the key that
-/// verifies them; `alg` must be exactly the configured algorithm.
+/// verifies them; `alg` must be exactly the configured algorithm. They also carry a
+/// `cookie` header, the session cookie's name, which must be the reader's: a token
+/// issued over http (`authjs.session-token`) is no session under the https name
+/// (`__Secure-authjs.session-token`), as Auth.js's encrypted tokens are bound by their
+/// key. (Other services verifying with the public key may ignore it.)
 ///
 /// ```
 /// use authgate_core::{JwsKey, TokenCodec, TokenFormat};
@@ -170,7 +174,8 @@ impl JwsKey {
 /// A key that verifies, and the header of the tokens signed with it.
 struct Verifier {
     kid: String,
-    /// `b64u({"alg":..,"typ":"JWT","kid":..})`, as this codec writes it for the key.
+    /// `b64u({"alg":..,"typ":"JWT","kid":..,"cookie":..})`, as this codec writes it for
+    /// the key.
     header: String,
     key: DecodingKey,
 }
@@ -181,6 +186,8 @@ struct Keys {
     signing: EncodingKey,
     /// The signing key's public (or HMAC) key first, then the others; kids unique.
     verifiers: Vec<Verifier>,
+    /// The session cookie's name, which every token names in its `cookie` header.
+    cookie: String,
 }
 
 /// Signs and verifies session tokens as compact JWS: the [`crate::TokenFormat::Jws`]
@@ -200,9 +207,15 @@ impl JwsCodec {
             Alg::Rs256 | Alg::EdDsa => pem_keys(key)?,
         };
         let mut verifiers: Vec<Verifier> = Vec::with_capacity(keys.len());
+        // The cookie's name, as a JSON string (a name is a cookie token: nothing to
+        // escape, but nothing is assumed).
+        let cookie = Value::from(salt).to_string();
         for (kid, verifying) in keys {
             if verifiers.iter().all(|v| v.kid != kid) {
-                let header = format!(r#"{{"alg":"{}","typ":"JWT","kid":"{kid}"}}"#, key.alg());
+                let header = format!(
+                    r#"{{"alg":"{}","typ":"JWT","kid":"{kid}","cookie":{cookie}}}"#,
+                    key.alg()
+                );
                 verifiers.push(Verifier {
                     header: URL_SAFE_NO_PAD.encode(header),
                     kid,
@@ -214,6 +227,7 @@ impl JwsCodec {
             alg: key.alg,
             signing,
             verifiers,
+            cookie: salt.to_owned(),
         })))
     }
 
@@ -278,6 +292,11 @@ impl JwsCodec {
         }
         if header.contains_key("b64") {
             return Err(Error::InvalidToken("unsupported header parameter"));
+        }
+        // Bound to its cookie: a token issued for http is not a session under the https
+        // (`__Secure-`) name, whatever key signed it.
+        if header.get("cookie").and_then(Value::as_str) != Some(self.0.cookie.as_str()) {
+            return Err(Error::InvalidToken("the token is for another cookie"));
         }
         match header_kid(&header)? {
             None => Ok(verifiers),

@@ -155,10 +155,11 @@ fn round_trip_per_algorithm() {
         let header = header_of(&token);
         assert_eq!(header["alg"], alg.name());
         assert_eq!(header["typ"], "JWT");
+        assert_eq!(header["cookie"], SALT);
         assert_eq!(
             header.as_object().map(|h| h.len()),
-            Some(3),
-            "alg, typ, kid"
+            Some(4),
+            "alg, typ, kid, cookie"
         );
         // The payload is the claims, readable by anyone: that is the point (and the risk).
         let payload = URL_SAFE_NO_PAD.decode(&segments(&token)[1]).expect("b64");
@@ -189,13 +190,46 @@ fn signatures_are_deterministic_but_keys_differ_per_salt() {
     )
     .expect("codec");
     assert_invalid(secure.decode_at(&token, NOW), "other salt");
-    // RS256 and EdDSA keys ignore the salt and the secrets.
-    let token = codec(JwsKey::eddsa(ED1))
-        .encode(&claims(NOW))
-        .expect("encode");
-    let other = TokenCodec::new(TokenFormat::Jws(JwsKey::eddsa(ED1)), &[] as &[&str], "x")
-        .expect("no secret needed");
-    assert_eq!(other.decode_at(&token, NOW).expect("decode"), claims(NOW));
+    // RS256 and EdDSA keys ignore the secrets; the cookie's name binds their tokens.
+    for key in [JwsKey::eddsa(ED1), JwsKey::rs256(RS1)] {
+        let token = codec(key.clone()).encode(&claims(NOW)).expect("encode");
+        let same = TokenCodec::new(TokenFormat::Jws(key.clone()), &[] as &[&str], SALT)
+            .expect("no secret needed");
+        assert_eq!(same.decode_at(&token, NOW).expect("decode"), claims(NOW));
+        let secure = TokenCodec::new(
+            TokenFormat::Jws(key),
+            &[] as &[&str],
+            "__Secure-authjs.session-token",
+        )
+        .expect("codec");
+        assert_invalid(secure.decode_at(&token, NOW), "the http cookie's token");
+    }
+}
+
+#[test]
+fn tokens_name_their_cookie() {
+    let c = codec(JwsKey::rs256(RS1));
+    let kid = kid_of(&c);
+    let payload = serde_json::to_vec(&claims(NOW)).expect("json");
+    let sign = |header: String| sign_raw(&header, &payload, &rs_key(RS1), Algorithm::RS256);
+    // The slow path (members reordered) reads the cookie's name too.
+    let token = sign(format!(
+        r#"{{"cookie":"{SALT}","kid":"{kid}","alg":"RS256"}}"#
+    ));
+    assert_eq!(c.decode_at(&token, NOW).expect("its cookie"), claims(NOW));
+    for header in [
+        format!(r#"{{"alg":"RS256","typ":"JWT","kid":"{kid}"}}"#),
+        format!(r#"{{"alg":"RS256","kid":"{kid}","cookie":"__Secure-{SALT}"}}"#),
+        format!(
+            r#"{{"alg":"RS256","kid":"{kid}","cookie":"{}"}}"#,
+            SALT.to_uppercase()
+        ),
+        format!(r#"{{"alg":"RS256","kid":"{kid}","cookie":null}}"#),
+        format!(r#"{{"alg":"RS256","kid":"{kid}","cookie":["{SALT}"]}}"#),
+        r#"{"alg":"RS256"}"#.to_owned(),
+    ] {
+        assert_invalid(c.decode_at(&sign(header.clone()), NOW), &header);
+    }
 }
 
 #[test]
@@ -332,7 +366,10 @@ fn tampered_tokens_rejected() {
 #[test]
 fn payload_must_be_a_json_object() {
     let c = codec(JwsKey::eddsa(ED1));
-    let header = format!(r#"{{"alg":"EdDSA","typ":"JWT","kid":"{}"}}"#, kid_of(&c));
+    let header = format!(
+        r#"{{"alg":"EdDSA","typ":"JWT","kid":"{}","cookie":"{SALT}"}}"#,
+        kid_of(&c)
+    );
     for payload in [&b"[1,2]"[..], b"\"exp\"", b"42", b"", b"{\"exp\":", b"\xff"] {
         let token = sign_raw(&header, payload, &ed_key(ED1), Algorithm::EdDSA);
         assert_invalid(c.decode_at(&token, NOW), &format!("{payload:?}"));
@@ -390,23 +427,23 @@ fn key_rotation_by_kid() {
     let payload = serde_json::to_vec(&claims(NOW)).expect("json");
     let new_kid = kid_of(&new);
     let misfiled = sign_raw(
-        &format!(r#"{{"alg":"RS256","kid":"{new_kid}"}}"#),
+        &format!(r#"{{"alg":"RS256","kid":"{new_kid}","cookie":"{SALT}"}}"#),
         &payload,
         &rs_key(RS1),
         Algorithm::RS256,
     );
     assert_invalid(new.decode_at(&misfiled, NOW), "kid of the other key");
     for header in [
-        r#"{"alg":"RS256","kid":"unknown"}"#,
-        r#"{"alg":"RS256","kid":42}"#,
-        r#"{"alg":"RS256","kid":null}"#,
+        format!(r#"{{"alg":"RS256","kid":"unknown","cookie":"{SALT}"}}"#),
+        format!(r#"{{"alg":"RS256","kid":42,"cookie":"{SALT}"}}"#),
+        format!(r#"{{"alg":"RS256","kid":null,"cookie":"{SALT}"}}"#),
     ] {
-        let token = sign_raw(header, &payload, &rs_key(RS1), Algorithm::RS256);
-        assert_invalid(new.decode_at(&token, NOW), header);
+        let token = sign_raw(&header, &payload, &rs_key(RS1), Algorithm::RS256);
+        assert_invalid(new.decode_at(&token, NOW), &header);
     }
     for signer in [RS1, RS2] {
         let token = sign_raw(
-            r#"{"alg":"RS256"}"#,
+            &format!(r#"{{"alg":"RS256","cookie":"{SALT}"}}"#),
             &payload,
             &rs_key(signer),
             Algorithm::RS256,
@@ -416,7 +453,7 @@ fn key_rotation_by_kid() {
     // An unusual header of the right alg and kid takes the slow path and verifies.
     let old_kid = kid_of(&old);
     let token = sign_raw(
-        &format!(r#"{{"kid":"{old_kid}","typ":"JWT","alg":"RS256"}}"#),
+        &format!(r#"{{"kid":"{old_kid}","typ":"JWT","alg":"RS256","cookie":"{SALT}"}}"#),
         &payload,
         &rs_key(RS1),
         Algorithm::RS256,
@@ -453,9 +490,9 @@ fn unsupported_header_parameters_rejected() {
     let kid = kid_of(&c);
     let payload = serde_json::to_vec(&claims(NOW)).expect("json");
     for header in [
-        format!(r#"{{"alg":"RS256","kid":"{kid}","crit":["exp"],"exp":1}}"#),
-        format!(r#"{{"alg":"RS256","kid":"{kid}","b64":false,"crit":["b64"]}}"#),
-        format!(r#"{{"alg":"RS256","kid":"{kid}","b64":true}}"#),
+        format!(r#"{{"alg":"RS256","kid":"{kid}","cookie":"{SALT}","crit":["exp"],"exp":1}}"#),
+        format!(r#"{{"alg":"RS256","kid":"{kid}","cookie":"{SALT}","b64":false,"crit":["b64"]}}"#),
+        format!(r#"{{"alg":"RS256","kid":"{kid}","cookie":"{SALT}","b64":true}}"#),
         r#"["alg","RS256"]"#.to_owned(),
         String::new(),
     ] {
@@ -491,7 +528,7 @@ fn never_a_fallback_between_formats() {
     let derived = derived_key(SECRET, SALT);
     assert_ne!(&derived[..], SECRET.as_bytes());
     let token = sign_raw(
-        r#"{"alg":"HS256"}"#,
+        &format!(r#"{{"alg":"HS256","cookie":"{SALT}"}}"#),
         &payload,
         &hs_key(SECRET),
         Algorithm::HS256,
