@@ -4,7 +4,8 @@
 # the in-process session cache off and on, as a ratio of the same demo with JWT sessions. The servers run on one core (taskset 0),
 # wrk on the other (taskset 1); runs alternate between the servers and the medians are
 # compared, since wrk throughput swings by up to 30% between runs on these machines.
-# Usage: scripts/dbload.sh [seconds per run] [rounds]   (needs wrk and curl)
+# Usage: scripts/dbload.sh [seconds per run] [rounds]   (needs wrk, curl, and psql with
+# DATABASE_URL: the run makes a fresh database `authgate_dbload` on that server)
 #   SESSIONS=32 scripts/dbload.sh 4 7   signs in 32 times per server and sends the 32
 #   session cookies in turn (a wrk Lua script), so a gathered read holds distinct tokens
 #   as with many users; by default every request sends the same cookie.
@@ -19,7 +20,15 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"' EXIT
 # Each store twice: reading the store on every request, and with a 5 s in-process cache.
 names=(jwt sqlite sqlite+cache); urls=("" "sqlite://$dir/demo.db" "sqlite://$dir/demo2.db")
-if [ -n "${DATABASE_URL:-}" ]; then names+=(postgres postgres+cache); urls+=("$DATABASE_URL" "$DATABASE_URL"); fi
+if [ -n "${DATABASE_URL:-}" ]; then
+  # A fresh database on that server for every run: the figure depends on the sessions
+  # table (a few dozen rows are scanned, thousands go by index), so it must not carry
+  # the rows of earlier runs.
+  command -v psql >/dev/null || { echo "psql is needed to make the benchmark's database"; exit 1; }
+  psql -q "$DATABASE_URL" -c "DROP DATABASE IF EXISTS authgate_dbload" -c "CREATE DATABASE authgate_dbload"
+  pg=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/authgate_dbload")))' "$DATABASE_URL")
+  names+=(postgres postgres+cache); urls+=("$pg" "$pg")
+fi
 if [ -n "${REDIS_URL:-}" ]; then names+=(redis redis+cache); urls+=("$REDIS_URL" "$REDIS_URL"); fi
 port=18180
 cookies=()
