@@ -1,13 +1,14 @@
 //! Presets against a real authorization server on loopback (`MockIdp`), on every
-//! framework: issuers with a path (Keycloak) and with a trailing slash (Auth0), and each
+//! framework: issuers with a path (Keycloak), with a trailing slash (Auth0) and Entra
+//! ID's multi-tenant template (`{tenantid}` filled from `tid`), and each
 //! id_token algorithm the mock signs with.
 
 use std::sync::{Arc, Mutex};
 
 use authgate::{presets, OAuth, Trigger};
 use authgate_tests::{
-    b64url_decode, oauth_sign_in, spawn_with, suite, Framework, IdpConfig, MockIdp, OAuthDance,
-    Server, SigningAlg, SESSION,
+    b64url_decode, oauth_sign_in, spawn_with, suite, Framework, IdpConfig, Misbehaviour, MockIdp,
+    OAuthDance, Server, SigningAlg, SESSION,
 };
 use serde_json::Value;
 
@@ -125,7 +126,43 @@ async fn every_id_token_algorithm_signs_in(fw: Framework) {
     );
 }
 
+async fn entra_multi_tenant_issuer_is_filled_from_the_tid(fw: Framework) {
+    const TENANT: &str = "9f3c1a52-7d4e-4b8a-a1c2-5e6f7a8b9c0d";
+    let idp = MockIdp::start_with(IdpConfig {
+        issuer_path: Some("/common/v2.0".into()),
+        tenant: Some(TENANT.into()),
+        ..IdpConfig::default()
+    })
+    .await;
+    let origin = idp.issuer().trim_end_matches("/common/v2.0").to_owned();
+    // The discovery document names the template, as Entra ID's `common` does.
+    let discovery: Value = reqwest::get(idp.discovery_url())
+        .await
+        .expect("discovery")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(discovery["issuer"], format!("{origin}/{{tenantid}}/v2.0"));
+    let entra = presets::microsoft_entra_id(idp.client_id(), idp.client_secret(), "common")
+        .issuer(idp.issuer());
+    let server = spawn_with(fw, move |b| b.provider(entra)).await;
+    assert_sign_in(&server, "microsoft-entra-id").await;
+    // An id_token whose `iss` names another tenant than its `tid` signs no one in.
+    idp.set_misbehaviour(Misbehaviour::OtherTenantIssuer);
+    let b = server.browser();
+    let dance = oauth_sign_in(&b, "microsoft-entra-id", "/", "").await;
+    let res = dance.callback();
+    assert_eq!(res.status, 302, "{}", res.body);
+    assert_eq!(
+        res.location(),
+        Some(format!("{}/auth/error?error=Configuration", server.base).as_str())
+    );
+    assert!(!res.sets(SESSION));
+    assert_eq!(b.get("/api/me").await.status, 401);
+}
+
 suite!(
+    entra_multi_tenant_issuer_is_filled_from_the_tid,
     keycloak_realm_issuer_with_a_path,
     auth0_issuer_with_its_trailing_slash,
     every_id_token_algorithm_signs_in,

@@ -34,8 +34,8 @@ pub(crate) fn router(idp: Arc<Shared>, prefix: &str) -> Router {
 async fn discovery(State(idp): State<Arc<Shared>>) -> Json<Value> {
     idp.count(|c| &mut c.discovery);
     let issuer = match idp.settings().misbehaviour {
-        Some(Misbehaviour::WrongDiscoveryIssuer) => WRONG_ISSUER,
-        _ => idp.issuer.as_str(),
+        Some(Misbehaviour::WrongDiscoveryIssuer) => WRONG_ISSUER.to_owned(),
+        _ => idp.issuer_for("{tenantid}"),
     };
     let base = &idp.base;
     let algs: Vec<&str> = keys::SigningAlg::ALL.iter().map(|a| a.name()).collect();

@@ -23,7 +23,19 @@ pub(crate) fn id_token(
     let now = crate::now();
     let lifetime = i64::try_from(idp.access_token_ttl.as_secs()).unwrap_or(3600);
     let mut claims = Map::new();
-    claims.insert("iss".into(), json!(idp.issuer));
+    match &idp.tenant {
+        Some(tenant) => {
+            let named = match misbehaviour {
+                Some(Misbehaviour::OtherTenantIssuer) => "other-tenant",
+                _ => tenant.id.as_str(),
+            };
+            claims.insert("iss".into(), json!(idp.issuer_for(named)));
+            claims.insert("tid".into(), json!(tenant.id));
+        }
+        None => {
+            claims.insert("iss".into(), json!(idp.issuer));
+        }
+    }
     claims.insert("sub".into(), json!(grant.user.sub));
     claims.insert("aud".into(), json!(CLIENT_ID));
     claims.insert("azp".into(), json!(CLIENT_ID));

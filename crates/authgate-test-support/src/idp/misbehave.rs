@@ -32,6 +32,9 @@ pub enum Misbehaviour {
     ExpiredIdToken,
     /// The id_token's `iat` is a day in the future.
     FutureIat,
+    /// With a multi-tenant issuer ([`super::IdpConfig::tenant`]): the id_token's `iss`
+    /// names another tenant (`other-tenant`) than its `tid`.
+    OtherTenantIssuer,
     /// The id_token's `aud` (and `azp`) name another client (`some-other-client`).
     WrongAudience,
     /// The id_token's `nonce` is not the one of the authorization request.

@@ -50,7 +50,7 @@ pub use misbehave::Misbehaviour;
 pub use state::IdpCalls;
 pub use user::IdpUser;
 
-use state::{Settings, Shared};
+use state::{Settings, Shared, Tenant};
 
 /// The one registered client's id.
 pub const CLIENT_ID: &str = "authgate-test-client";
@@ -81,6 +81,10 @@ pub struct IdpConfig {
     pub code_ttl: Duration,
     /// The lifetime of access tokens and id_tokens (`expires_in`, one hour).
     pub access_token_ttl: Duration,
+    /// Entra ID's multi-tenant shape, for this tenant id: the issuer path's first
+    /// segment (`common` in `/common/v2.0`) is `{tenantid}` in the discovery document's
+    /// `issuer`, and id_tokens carry `tid` (this tenant) and an `iss` naming it.
+    pub tenant: Option<String>,
 }
 
 impl Default for IdpConfig {
@@ -93,6 +97,7 @@ impl Default for IdpConfig {
             private_email: false,
             code_ttl: Duration::from_secs(60),
             access_token_ttl: Duration::from_secs(3600),
+            tenant: None,
         }
     }
 }
@@ -134,8 +139,22 @@ impl MockIdp {
             misbehaviour: None,
             generation: 0,
         };
+        let origin = format!("http://{addr}");
+        let tenant = config.tenant.map(|id| {
+            // `/common/v2.0` → `/v2.0`.
+            let rest = path
+                .get(1..)
+                .and_then(|p| p.find('/').map(|i| p[i..].to_owned()))
+                .unwrap_or_default();
+            Tenant {
+                id,
+                origin: origin.clone(),
+                rest,
+            }
+        });
         let shared = Arc::new(Shared::new(
-            format!("http://{addr}{path}"),
+            format!("{origin}{path}"),
+            tenant,
             config.code_ttl,
             config.access_token_ttl,
             settings,

@@ -130,6 +130,17 @@ impl Inner {
     }
 }
 
+/// The tenant of a multi-tenant issuer, and the issuer around the path segment it
+/// takes the place of.
+#[derive(Debug)]
+pub(crate) struct Tenant {
+    pub(crate) id: String,
+    /// `http://127.0.0.1:<port>`.
+    pub(crate) origin: String,
+    /// The issuer's path after its first segment (`/v2.0` of `/common/v2.0`).
+    pub(crate) rest: String,
+}
+
 /// What the server's handlers share with [`super::MockIdp`].
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -137,6 +148,8 @@ pub(crate) struct Shared {
     pub(crate) issuer: String,
     /// The issuer without its trailing slash: the endpoints' URL prefix.
     pub(crate) base: String,
+    /// Entra ID's multi-tenant shape (see [`super::IdpConfig::tenant`]).
+    pub(crate) tenant: Option<Tenant>,
     pub(crate) code_ttl: Duration,
     pub(crate) access_token_ttl: Duration,
     inner: Mutex<Inner>,
@@ -145,6 +158,7 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new(
         issuer: String,
+        tenant: Option<Tenant>,
         code_ttl: Duration,
         access_token_ttl: Duration,
         settings: Settings,
@@ -153,9 +167,20 @@ impl Shared {
         Self {
             issuer,
             base,
+            tenant,
             code_ttl,
             access_token_ttl,
             inner: Mutex::new(Inner::new(settings)),
+        }
+    }
+
+    /// The issuer with the first segment of its path replaced (Entra ID's
+    /// multi-tenant shape): by `{tenantid}` in discovery, by the tenant in id_tokens.
+    /// The issuer itself without a tenant.
+    pub(crate) fn issuer_for(&self, tenant: &str) -> String {
+        match &self.tenant {
+            Some(t) => format!("{}/{tenant}{}", t.origin, t.rest),
+            None => self.issuer.clone(),
         }
     }
 
