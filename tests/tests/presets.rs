@@ -7,9 +7,14 @@ use std::sync::{Arc, Mutex};
 
 use authgate::{presets, OAuth, Trigger};
 use authgate_tests::{
-    b64url_decode, oauth_sign_in, spawn_with, suite, Framework, IdpConfig, Misbehaviour, MockIdp,
-    OAuthDance, Server, SigningAlg, SESSION,
+    b64url_decode, oauth_sign_in, spawn_with, suite, AppleClient, Framework, IdpConfig,
+    Misbehaviour, MockIdp, OAuthDance, Server, SigningAlg, SESSION,
 };
+
+/// Test-only P-256 keys (`crates/authgate-test-support/keys/README.md`): the Apple team's
+/// key, and another.
+const APPLE_KEY: &str = include_str!("../../crates/authgate-test-support/keys/es256-2.pem");
+const OTHER_EC_KEY: &str = include_str!("../../crates/authgate-test-support/keys/es256-1.pem");
 use serde_json::Value;
 
 async fn idp_at(path: &str) -> MockIdp {
@@ -161,7 +166,58 @@ async fn entra_multi_tenant_issuer_is_filled_from_the_tid(fw: Framework) {
     assert_eq!(b.get("/api/me").await.status, 401);
 }
 
+/// The Apple preset pointed at the mock (Apple's endpoints are fixed in the preset).
+fn apple_at(idp: &MockIdp, key_pem: &str) -> OAuth {
+    let base = idp.issuer().to_owned();
+    presets::apple(idp.client_id(), "TEAMID1234", "KEYID12345", key_pem)
+        .expect("the Apple preset takes a P-256 key")
+        .issuer(&base)
+        .authorization_endpoint(format!("{base}/authorize"))
+        .token_endpoint(format!("{base}/token"))
+        .jwks_uri(format!("{base}/jwks"))
+}
+
+async fn apple_signs_in_with_a_minted_client_secret(fw: Framework) {
+    let idp = MockIdp::start_with(IdpConfig {
+        apple: Some(AppleClient {
+            team_id: "TEAMID1234".into(),
+            key_id: "KEYID12345".into(),
+            private_key_pem: APPLE_KEY.into(),
+        }),
+        ..IdpConfig::default()
+    })
+    .await;
+    let apple = apple_at(&idp, APPLE_KEY);
+    let other = apple_at(&idp, OTHER_EC_KEY);
+    let server = spawn_with(fw, move |b| b.provider(apple)).await;
+    // form_post; the mock takes only an ES256 client secret of the team's key; the name
+    // comes from the posted `user` field, the email from the id_token.
+    let dance = assert_sign_in(&server, "apple").await;
+    assert!(
+        dance.authorize.as_ref().is_some_and(|r| r.status == 200),
+        "the form_post page"
+    );
+    let params = idp.last_authorize().expect("authorize");
+    assert_eq!(params["response_mode"], "form_post");
+    assert_eq!(params["scope"], "name email");
+    assert_eq!(idp.calls().token_code, 1);
+
+    // A secret signed by another key is refused by the token endpoint.
+    let server = spawn_with(fw, move |b| b.provider(other)).await;
+    let b = server.browser();
+    let dance = oauth_sign_in(&b, "apple", "/", "").await;
+    let res = dance.callback();
+    assert_eq!(res.status, 302, "{}", res.body);
+    assert_eq!(
+        res.location(),
+        Some(format!("{}/auth/error?error=Configuration", server.base).as_str())
+    );
+    assert!(!res.sets(SESSION));
+    assert_eq!(idp.calls().token_code, 2);
+}
+
 suite!(
+    apple_signs_in_with_a_minted_client_secret,
     entra_multi_tenant_issuer_is_filled_from_the_tid,
     keycloak_realm_issuer_with_a_path,
     auth0_issuer_with_its_trailing_slash,

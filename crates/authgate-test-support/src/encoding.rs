@@ -62,12 +62,13 @@ pub fn form_encode(s: &str) -> String {
 }
 
 /// The value of a hidden input of an HTML page (`<input type="hidden" name="{name}"
-/// value="...">`), as written (still HTML-escaped).
+/// value="...">`), its character references decoded (as a browser posts it).
 pub fn hidden_input(body: &str, name: &str) -> Option<String> {
     let needle = format!(r#"name="{name}" value=""#);
     let start = body.find(&needle)? + needle.len();
     let end = body[start..].find('"')?;
-    Some(body[start..start + end].to_owned())
+    // As a browser posts it: character references decoded.
+    Some(html_escape::decode_html_entities(&body[start..start + end]).into_owned())
 }
 
 #[cfg(test)]
@@ -183,7 +184,7 @@ mod tests {
         assert_eq!(hidden_input(page, "csrfToken").as_deref(), Some("abc|def"));
         assert_eq!(
             hidden_input(page, "callbackUrl").as_deref(),
-            Some("/x?a=1&amp;b=2")
+            Some("/x?a=1&b=2")
         );
         assert_eq!(hidden_input(page, "other"), None);
     }

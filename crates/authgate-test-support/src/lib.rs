@@ -26,7 +26,7 @@ pub use encoding::{
 };
 pub use flaky::FlakyAdapter;
 pub use guards::assert_guard_modes;
-pub use idp::{IdpConfig, IdpUser, Misbehaviour, MockIdp, SigningAlg};
+pub use idp::{AppleClient, IdpConfig, IdpUser, Misbehaviour, MockIdp, SigningAlg};
 pub use redis_server::{restart_redis, restartable_redis, start_redis, stop_redis};
 pub use response::{assert_cookie_attrs, cookie_attr, raw_request, RawResp, Resp};
 pub use smtp::{SinkMode, SmtpMessage, SmtpSink};

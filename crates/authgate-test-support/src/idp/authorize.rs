@@ -60,6 +60,23 @@ pub(crate) async fn authorize(
     if let Some(state) = state {
         fields.push(("state", state));
     }
+    // Apple posts the user's name along (on a first sign-in: here, every time).
+    if idp.apple.is_some()
+        && matches!(mode, ResponseMode::FormPost)
+        && fields.first().is_some_and(|(name, _)| *name == "code")
+    {
+        let settings = idp.settings();
+        let (first, last) = settings
+            .user
+            .name
+            .split_once(' ')
+            .unwrap_or((settings.user.name.as_str(), ""));
+        let user = serde_json::json!({
+            "name": { "firstName": first, "lastName": last },
+            "email": settings.user.email,
+        });
+        fields.push(("user", user.to_string()));
+    }
     mode.respond(redirect, &fields)
 }
 

@@ -8,6 +8,7 @@ use base64::{engine::general_purpose::STANDARD, Engine as _};
 use percent_encoding::percent_decode_str;
 
 use super::error::OAuthError;
+use super::state::{AppleVerifier, Shared};
 use super::{CLIENT_ID, CLIENT_SECRET};
 
 /// A parsed token request: its form parameters (each once) and its Basic credentials.
@@ -62,8 +63,12 @@ impl TokenRequest {
     }
 
     /// Authenticates the client, by Basic or by the body's `client_id` and
-    /// `client_secret`.
-    pub(crate) fn authenticate(&self) -> Result<(), OAuthError> {
+    /// `client_secret` (with an Apple client configured: only by a posted ES256 client
+    /// secret JWT).
+    pub(crate) fn authenticate(&self, idp: &Shared) -> Result<(), OAuthError> {
+        if let Some(apple) = &idp.apple {
+            return self.authenticate_apple(apple);
+        }
         let body_id = self.get("client_id");
         let body_secret = self.get("client_secret");
         let basic = self.basic.is_some();
@@ -96,6 +101,38 @@ impl TokenRequest {
         if secret != CLIENT_SECRET {
             return Err(OAuthError::invalid_client("wrong client secret", basic));
         }
+        Ok(())
+    }
+}
+
+impl TokenRequest {
+    /// Sign in with Apple's client authentication: `client_id` and a `client_secret`
+    /// that is an ES256 JWT of the team's key (`kid` its key id) with `iss` the team,
+    /// `sub` the client, `aud` `https://appleid.apple.com`, and an `exp` to come.
+    fn authenticate_apple(&self, apple: &AppleVerifier) -> Result<(), OAuthError> {
+        if self.basic.is_some() {
+            return Err(OAuthError::invalid_client(
+                "Apple takes client_secret_post only",
+                true,
+            ));
+        }
+        if self.get("client_id") != Some(CLIENT_ID) {
+            return Err(OAuthError::invalid_client("unknown client", false));
+        }
+        let secret = self.require("client_secret")?;
+        let wrong = |why: String| OAuthError::invalid_client(why, false);
+        let header = jsonwebtoken::decode_header(secret)
+            .map_err(|e| wrong(format!("client_secret is not a JWT: {e}")))?;
+        if header.kid.as_deref() != Some(apple.key_id.as_str()) {
+            return Err(wrong("client_secret names another key".into()));
+        }
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+        validation.set_audience(&["https://appleid.apple.com"]);
+        validation.set_issuer(&[apple.team_id.as_str()]);
+        validation.sub = Some(CLIENT_ID.to_owned());
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        jsonwebtoken::decode::<serde_json::Value>(secret, &apple.key, &validation)
+            .map_err(|e| wrong(format!("client_secret refused: {e}")))?;
         Ok(())
     }
 }

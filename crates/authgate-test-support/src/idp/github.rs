@@ -40,7 +40,7 @@ async fn access_token(State(idp): State<Arc<Shared>>, headers: HeaderMap, body: 
         return response;
     }
     let issued = request.and_then(|r| {
-        r.authenticate()?;
+        r.authenticate(&idp)?;
         match r.get("grant_type") {
             None | Some("authorization_code") => token::redeem_code(&idp, &r),
             Some(other) => Err(OAuthError::unsupported_grant_type(other)),

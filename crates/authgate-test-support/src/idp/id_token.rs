@@ -17,7 +17,9 @@ pub(crate) fn id_token(
     nonce: Option<&str>,
 ) -> Result<Option<String>, OAuthError> {
     let misbehaviour = settings.misbehaviour;
-    if !grant.has_scope("openid") || misbehaviour == Some(Misbehaviour::NoIdToken) {
+    // Apple answers an id_token for its `name email` scope, without `openid`.
+    let openid = grant.has_scope("openid") || idp.apple.is_some();
+    if !openid || misbehaviour == Some(Misbehaviour::NoIdToken) {
         return Ok(None);
     }
     let now = crate::now();

@@ -50,7 +50,7 @@ pub use misbehave::Misbehaviour;
 pub use state::IdpCalls;
 pub use user::IdpUser;
 
-use state::{Settings, Shared, Tenant};
+use state::{AppleVerifier, Settings, Shared, Tenant};
 
 /// The one registered client's id.
 pub const CLIENT_ID: &str = "authgate-test-client";
@@ -85,6 +85,22 @@ pub struct IdpConfig {
     /// segment (`common` in `/common/v2.0`) is `{tenantid}` in the discovery document's
     /// `issuer`, and id_tokens carry `tid` (this tenant) and an `iss` naming it.
     pub tenant: Option<String>,
+    /// Sign in with Apple's client authentication: the token endpoint takes only a
+    /// `client_secret` that is an ES256 JWT this key signed, and a form_post answer
+    /// carries Apple's `user` field (the user's name, as on a first sign-in).
+    pub apple: Option<AppleClient>,
+}
+
+/// The Apple developer team and key a [`MockIdp`] checks client secrets against
+/// ([`IdpConfig::apple`]).
+#[derive(Clone, Debug)]
+pub struct AppleClient {
+    /// The team id: the client secret's `iss`.
+    pub team_id: String,
+    /// The key id: the client secret's `kid`.
+    pub key_id: String,
+    /// The team's private key (PKCS#8 PEM, P-256); its public key checks the secrets.
+    pub private_key_pem: String,
 }
 
 impl Default for IdpConfig {
@@ -98,6 +114,7 @@ impl Default for IdpConfig {
             code_ttl: Duration::from_secs(60),
             access_token_ttl: Duration::from_secs(3600),
             tenant: None,
+            apple: None,
         }
     }
 }
@@ -152,9 +169,23 @@ impl MockIdp {
                 rest,
             }
         });
+        let apple = config.apple.map(|apple| {
+            let private = jsonwebtoken::EncodingKey::from_ec_pem(apple.private_key_pem.as_bytes())
+                .expect("the Apple test key is a PKCS#8 P-256 PEM");
+            let public =
+                jsonwebtoken::jwk::Jwk::from_encoding_key(&private, jsonwebtoken::Algorithm::ES256)
+                    .expect("the Apple test key's public key");
+            AppleVerifier {
+                team_id: apple.team_id,
+                key_id: apple.key_id,
+                key: jsonwebtoken::DecodingKey::from_jwk(&public)
+                    .expect("the Apple test key's public key"),
+            }
+        });
         let shared = Arc::new(Shared::new(
             format!("{origin}{path}"),
             tenant,
+            apple,
             config.code_ttl,
             config.access_token_ttl,
             settings,

@@ -141,6 +141,22 @@ pub(crate) struct Tenant {
     pub(crate) rest: String,
 }
 
+/// What checks an Apple client secret: the team, the key id and the public key.
+pub(crate) struct AppleVerifier {
+    pub(crate) team_id: String,
+    pub(crate) key_id: String,
+    pub(crate) key: jsonwebtoken::DecodingKey,
+}
+
+impl std::fmt::Debug for AppleVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppleVerifier")
+            .field("team_id", &self.team_id)
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What the server's handlers share with [`super::MockIdp`].
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -150,6 +166,8 @@ pub(crate) struct Shared {
     pub(crate) base: String,
     /// Entra ID's multi-tenant shape (see [`super::IdpConfig::tenant`]).
     pub(crate) tenant: Option<Tenant>,
+    /// Apple's client secrets (see [`super::IdpConfig::apple`]).
+    pub(crate) apple: Option<AppleVerifier>,
     pub(crate) code_ttl: Duration,
     pub(crate) access_token_ttl: Duration,
     inner: Mutex<Inner>,
@@ -159,6 +177,7 @@ impl Shared {
     pub(crate) fn new(
         issuer: String,
         tenant: Option<Tenant>,
+        apple: Option<AppleVerifier>,
         code_ttl: Duration,
         access_token_ttl: Duration,
         settings: Settings,
@@ -168,6 +187,7 @@ impl Shared {
             issuer,
             base,
             tenant,
+            apple,
             code_ttl,
             access_token_ttl,
             inner: Mutex::new(Inner::new(settings)),

@@ -94,7 +94,7 @@ pub(crate) async fn misbehave(idp: &Shared) -> Option<Response> {
 
 /// The JSON answer to an authenticated request of a supported grant type.
 fn answer(idp: &Shared, request: &TokenRequest) -> Result<Value, OAuthError> {
-    request.authenticate()?;
+    request.authenticate(idp)?;
     let issued = match request.require("grant_type")? {
         "authorization_code" => redeem_code(idp, request)?,
         "refresh_token" => refresh(idp, request)?,
