@@ -154,16 +154,23 @@ async fn entra_multi_tenant_issuer_is_filled_from_the_tid(fw: Framework) {
     assert_sign_in(&server, "microsoft-entra-id").await;
     // An id_token whose `iss` names another tenant than its `tid` signs no one in.
     idp.set_misbehaviour(Misbehaviour::OtherTenantIssuer);
+    assert_sign_in_fails(&server, "microsoft-entra-id").await;
+}
+
+/// Signs in with `provider` on a fresh browser; asserts it ends on the error page
+/// (`Configuration`) with no session.
+async fn assert_sign_in_fails(server: &Server, provider: &str) {
     let b = server.browser();
-    let dance = oauth_sign_in(&b, "microsoft-entra-id", "/", "").await;
+    let dance = oauth_sign_in(&b, provider, "/", "").await;
     let res = dance.callback();
-    assert_eq!(res.status, 302, "{}", res.body);
+    assert_eq!(res.status, 302, "{provider}: {}", res.body);
     assert_eq!(
         res.location(),
-        Some(format!("{}/auth/error?error=Configuration", server.base).as_str())
+        Some(format!("{}/auth/error?error=Configuration", server.base).as_str()),
+        "{provider}"
     );
-    assert!(!res.sets(SESSION));
-    assert_eq!(b.get("/api/me").await.status, 401);
+    assert!(!res.sets(SESSION), "{provider}");
+    assert_eq!(b.get("/api/me").await.status, 401, "{provider}");
 }
 
 /// The Apple preset pointed at the mock (Apple's endpoints are fixed in the preset).
@@ -204,15 +211,7 @@ async fn apple_signs_in_with_a_minted_client_secret(fw: Framework) {
 
     // A secret signed by another key is refused by the token endpoint.
     let server = spawn_with(fw, move |b| b.provider(other)).await;
-    let b = server.browser();
-    let dance = oauth_sign_in(&b, "apple", "/", "").await;
-    let res = dance.callback();
-    assert_eq!(res.status, 302, "{}", res.body);
-    assert_eq!(
-        res.location(),
-        Some(format!("{}/auth/error?error=Configuration", server.base).as_str())
-    );
-    assert!(!res.sets(SESSION));
+    assert_sign_in_fails(&server, "apple").await;
     assert_eq!(idp.calls().token_code, 2);
 }
 
