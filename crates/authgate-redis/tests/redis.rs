@@ -149,6 +149,7 @@ async fn session_reads_load_their_script_into_a_server_without_it() {
         let s = session(&user.id, time::Duration::hours(1));
         adapter.create_session(s.clone()).await.unwrap();
         // As after a restart: the server holds no script (a batch of one and of two).
+        // (The flush is server-wide: other tests' scripts reload on their next call.)
         for tokens in [
             vec![s.session_token.clone()],
             vec![s.session_token.clone(); 2],
