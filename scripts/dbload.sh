@@ -17,7 +17,10 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 cargo build --release -q -p authgate-demo --bin demo
 dir=$(mktemp -d)
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'kill ${pids[@]+"${pids[@]}"} 2>/dev/null || true; rm -rf "$dir"' EXIT
+if [ -n "${SESSIONS:-}" ] && ! [[ $SESSIONS =~ ^[1-9][0-9]*$ ]]; then
+  echo "SESSIONS must be a positive number"; exit 1
+fi
 # Each store twice: reading the store on every request, and with a 5 s in-process cache.
 names=(jwt sqlite sqlite+cache); urls=("" "sqlite://$dir/demo.db" "sqlite://$dir/demo2.db")
 if [ -n "${DATABASE_URL:-}" ]; then
@@ -25,7 +28,8 @@ if [ -n "${DATABASE_URL:-}" ]; then
   # table (a few dozen rows are scanned, thousands go by index), so it must not carry
   # the rows of earlier runs.
   command -v psql >/dev/null || { echo "psql is needed to make the benchmark's database"; exit 1; }
-  psql -q "$DATABASE_URL" -c "DROP DATABASE IF EXISTS authgate_dbload" -c "CREATE DATABASE authgate_dbload"
+  psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" \
+    -c "DROP DATABASE IF EXISTS authgate_dbload WITH (FORCE)" -c "CREATE DATABASE authgate_dbload"
   pg=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/authgate_dbload")))' "$DATABASE_URL")
   names+=(postgres postgres+cache); urls+=("$pg" "$pg")
 fi
@@ -49,7 +53,9 @@ for i in "${!names[@]}"; do
       "http://127.0.0.1:$p/auth/callback/credentials"
     awk '$6 ~ /session-token/ {print $6 "=" $7}' "$jar"
   }
-  cookies+=("$(signin)")
+  cookie=$(signin)
+  [ -n "$cookie" ] || { echo "${names[$i]}: the sign-in gave no session cookie"; exit 1; }
+  cookies+=("$cookie")
   if [ -n "${SESSIONS:-}" ]; then
     # One Lua table of the sessions' cookie headers; requests take them in turn.
     { echo "local cookies = {"
@@ -66,15 +72,19 @@ request = function()
 end
 LUA
     } > "$dir/${names[$i]}.lua"
-    distinct=$(grep -c 'session-token=' "$dir/${names[$i]}.lua" || true)
-    [ "$(grep 'session-token=' "$dir/${names[$i]}.lua" | sort -u | wc -l)" = "$SESSIONS" ] && [ "$distinct" = "$SESSIONS" ] \
-      || { echo "${names[$i]}: $SESSIONS sign-ins did not give $SESSIONS distinct sessions"; exit 1; }
+    distinct=$(grep 'session-token=' "$dir/${names[$i]}.lua" | sort -u | wc -l)
+    [ "$distinct" = "$SESSIONS" ] \
+      || { echo "${names[$i]}: $SESSIONS sign-ins gave $distinct distinct sessions"; exit 1; }
   fi
 done
 run() {
   local args=(-H "Cookie: ${cookies[$1]}")
   if [ -n "${SESSIONS:-}" ]; then args=(-s "$dir/${names[$1]}.lua"); fi
-  taskset -c 1 wrk -t1 -c32 -d"${secs}s" "${args[@]}" "http://127.0.0.1:$((port + $1))/api/me" | awk '/Requests\/sec/ {print $2}'
+  local out
+  out=$(taskset -c 1 wrk -t1 -c32 -d"${secs}s" "${args[@]}" "http://127.0.0.1:$((port + $1))/api/me")
+  # Every answer must be the signed-in 200, or the figure measures something else.
+  if grep -q 'Non-2xx' <<<"$out"; then echo "${names[$1]}: answers other than 200" >&2; exit 1; fi
+  awk '/Requests\/sec/ {print $2}' <<<"$out"
 }
 for i in "${!names[@]}"; do run "$i" >/dev/null; done   # warm-up
 results=()

@@ -295,7 +295,8 @@ fn token_error<RE: std::error::Error + 'static>(
     Error::auth(ErrorCode::CallbackRouteError, detail)
 }
 
-/// The most a provider's JSON answer (discovery, JWKS, userinfo) may weigh.
+/// The most a provider's JSON answer (discovery, JWKS, userinfo, token endpoint) may
+/// weigh.
 const MAX_JSON_BYTES: usize = 1024 * 1024;
 
 /// Reads a JSON body of at most [`MAX_JSON_BYTES`] (a misbehaving endpoint cannot make

@@ -254,7 +254,7 @@ fn wrong_key_or_secret_rejected() {
     }
     // The raw secret and the JWE key are not the HS256 key.
     let token = sign_raw(
-        r#"{"alg":"HS256","typ":"JWT"}"#,
+        &format!(r#"{{"alg":"HS256","typ":"JWT","cookie":"{SALT}"}}"#),
         &serde_json::to_vec(&claims(NOW)).expect("json"),
         &EncodingKey::from_secret(SECRET.as_bytes()).expect("key"),
         Algorithm::HS256,
