@@ -1,6 +1,6 @@
 //! [`RedisAdapter`]: the [`Adapter`] methods on Redis.
 
-use std::future::Future;
+use std::{future::Future, sync::Arc};
 
 use async_trait::async_trait;
 use authgate_core::adapter::{
@@ -30,11 +30,33 @@ const CAS_ATTEMPTS: usize = 16;
 /// # let _ = adapter;
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RedisAdapter {
     conn: ConnectionManager,
     keys: Keys,
+    /// The user key of each session token this adapter has read (see [`UserKeys`]).
+    user_keys: Arc<UserKeys>,
 }
+
+impl std::fmt::Debug for RedisAdapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisAdapter")
+            .field("conn", &self.conn)
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hashed session token → the key of its user, for the sessions this adapter has read.
+/// A session's user never changes and a token is never reused, so an entry cannot go
+/// stale: it only says which user record to fetch beside the session record. A batch
+/// whose tokens are all here reads both records of each with one `MGET` (no script);
+/// the session record is still read every time, so a deleted session is never served.
+/// Bounded: an evicted or unknown token goes through the script, which fills it in.
+type UserKeys = quick_cache::sync::Cache<String, Arc<str>>;
+
+/// How many sessions' user keys an adapter remembers (~150 bytes each).
+const USER_KEYS: usize = 50_000;
 
 impl RedisAdapter {
     /// Connects to the server at `url` (`redis://[user:password@]host[:port][/db]`) with
@@ -68,6 +90,7 @@ impl RedisAdapter {
         Self {
             conn,
             keys: Keys::new(DEFAULT_PREFIX),
+            user_keys: Arc::new(UserKeys::new(USER_KEYS)),
         }
     }
 
@@ -86,6 +109,7 @@ impl RedisAdapter {
     pub fn with_prefix(self, prefix: impl Into<String>) -> Self {
         Self {
             keys: Keys::new(prefix),
+            user_keys: Arc::new(UserKeys::new(USER_KEYS)),
             ..self
         }
     }
@@ -224,6 +248,112 @@ impl RedisAdapter {
         )
         .await?;
         Ok(created)
+    }
+}
+
+impl RedisAdapter {
+    /// Sessions and their users with the batch script (which finds each session's user
+    /// key), remembering the user keys it found.
+    async fn read_sessions_by_script(
+        &self,
+        session_tokens: &[String],
+    ) -> Result<Vec<SessionRead>, AdapterError> {
+        // `EVALSHA` built here, not by a `ScriptInvocation`: that one copies each key into
+        // a `Vec` of its own before copying it again into the command.
+        let script = &*scripts::GET_SESSIONS_AND_USERS;
+        let prefix = self.keys.prefix();
+        let key_len = prefix.len() + 8 + session_tokens.first().map_or(0, String::len);
+        let mut cmd = redis::Cmd::with_capacity(
+            session_tokens.len() + 4,
+            64 + session_tokens.len() * key_len + prefix.len(),
+        );
+        cmd.arg("EVALSHA")
+            .arg(script.get_hash())
+            .arg(session_tokens.len());
+        let mut key = Vec::with_capacity(key_len);
+        for token in session_tokens {
+            cmd.arg(self.keys.session_into(token, &mut key));
+        }
+        cmd.arg(prefix);
+        let mut conn = self.conn();
+        let parts: Vec<Option<Vec<u8>>> = match cmd.query_async(&mut conn).await {
+            // A server that does not hold the script yet (a restart, `SCRIPT FLUSH`).
+            Err(err) if err.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                script
+                    .load_async(&mut conn)
+                    .await
+                    .map_err(AdapterError::backend)?;
+                cmd.query_async(&mut conn).await
+            }
+            answer => answer,
+        }
+        .map_err(AdapterError::backend)?;
+        if parts.len() != 2 * session_tokens.len() {
+            return Err(AdapterError::backend(
+                "the session script answered the wrong number of records",
+            ));
+        }
+        let now = now();
+        // Each pair on its own: a record that cannot be read fails its own read only.
+        let found: Vec<SessionRead> = parts
+            .chunks_exact(2)
+            .map(|pair| read_pair(pair[0].as_deref(), pair[1].as_deref(), now))
+            .collect();
+        for (token, read) in session_tokens.iter().zip(&found) {
+            if let Ok(Some((session, _))) = read {
+                let user_key = self.keys.user(&session.user_id);
+                self.user_keys.insert(token.clone(), Arc::from(user_key));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Sessions and their users with one `MGET` of the session keys and the user keys
+    /// remembered for them.
+    async fn read_sessions_by_mget(
+        &self,
+        session_tokens: &[String],
+        user_keys: &[Arc<str>],
+    ) -> Result<Vec<SessionRead>, AdapterError> {
+        let prefix = self.keys.prefix();
+        let key_len = prefix.len() + 8 + session_tokens.first().map_or(0, String::len);
+        let mut cmd = redis::Cmd::with_capacity(
+            2 * session_tokens.len() + 1,
+            8 + session_tokens.len() * (key_len + 64),
+        );
+        cmd.arg("MGET");
+        let mut key = Vec::with_capacity(key_len);
+        for token in session_tokens {
+            cmd.arg(self.keys.session_into(token, &mut key));
+        }
+        for user_key in user_keys {
+            cmd.arg(&**user_key);
+        }
+        let parts: Vec<Option<Vec<u8>>> = self.query(&cmd).await?;
+        if parts.len() != 2 * session_tokens.len() {
+            return Err(AdapterError::backend(
+                "MGET answered the wrong number of records",
+            ));
+        }
+        let (sessions, users) = parts.split_at(session_tokens.len());
+        let now = now();
+        Ok(session_tokens
+            .iter()
+            .zip(sessions.iter().zip(users))
+            .map(|(token, records)| match records {
+                // No session, or its user is gone (as the script answers).
+                (None, _) | (Some(_), None) => Ok(None),
+                (Some(session), Some(user)) => {
+                    let read = read_pair(Some(session), Some(user), now);
+                    if read.is_err() {
+                        // A record rewritten by hand (another user, not JSON): this
+                        // read fails, the next goes through the script.
+                        self.user_keys.remove(token.as_str());
+                    }
+                    read
+                }
+            })
+            .collect())
     }
 }
 
@@ -435,47 +565,14 @@ impl Adapter for RedisAdapter {
         if session_tokens.is_empty() {
             return Ok(Vec::new());
         }
-        // `EVALSHA` built here, not by a `ScriptInvocation`: that one copies each key into
-        // a `Vec` of its own before copying it again into the command.
-        let script = &*scripts::GET_SESSIONS_AND_USERS;
-        let prefix = self.keys.prefix();
-        let key_len = prefix.len() + 8 + session_tokens.first().map_or(0, String::len);
-        let mut cmd = redis::Cmd::with_capacity(
-            session_tokens.len() + 4,
-            64 + session_tokens.len() * key_len + prefix.len(),
-        );
-        cmd.arg("EVALSHA")
-            .arg(script.get_hash())
-            .arg(session_tokens.len());
-        let mut key = Vec::with_capacity(key_len);
-        for token in session_tokens {
-            cmd.arg(self.keys.session_into(token, &mut key));
+        let known: Option<Vec<Arc<str>>> = session_tokens
+            .iter()
+            .map(|token| self.user_keys.get(token.as_str()))
+            .collect();
+        match known {
+            Some(user_keys) => self.read_sessions_by_mget(session_tokens, &user_keys).await,
+            None => self.read_sessions_by_script(session_tokens).await,
         }
-        cmd.arg(prefix);
-        let mut conn = self.conn();
-        let parts: Vec<Option<Vec<u8>>> = match cmd.query_async(&mut conn).await {
-            // A server that does not hold the script yet (a restart, `SCRIPT FLUSH`).
-            Err(err) if err.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
-                script
-                    .load_async(&mut conn)
-                    .await
-                    .map_err(AdapterError::backend)?;
-                cmd.query_async(&mut conn).await
-            }
-            answer => answer,
-        }
-        .map_err(AdapterError::backend)?;
-        if parts.len() != 2 * session_tokens.len() {
-            return Err(AdapterError::backend(
-                "the session script answered the wrong number of records",
-            ));
-        }
-        let now = now();
-        // Each pair on its own: a record that cannot be read fails its own read only.
-        Ok(parts
-            .chunks_exact(2)
-            .map(|pair| read_pair(pair[0].as_deref(), pair[1].as_deref(), now))
-            .collect())
     }
 
     async fn update_session(
@@ -515,6 +612,7 @@ impl Adapter for RedisAdapter {
         session_token: &str,
     ) -> Result<Option<AdapterSession>, AdapterError> {
         let key = self.keys.session(session_token);
+        self.user_keys.remove(session_token);
         let Some(session) = self.get_del::<AdapterSession>(&key).await? else {
             return Ok(None);
         };

@@ -171,6 +171,122 @@ async fn session_reads_load_their_script_into_a_server_without_it() {
     .await;
 }
 
+/// The last command the server ran for a client (`CLIENT LIST ID`, asked on another
+/// connection).
+async fn last_command(redis: &TestRedis, id: i64) -> String {
+    let line: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .arg("ID")
+        .arg(id)
+        .query_async(&mut redis.conn.clone())
+        .await
+        .expect("CLIENT LIST");
+    line.split_whitespace()
+        .find_map(|field| field.strip_prefix("cmd="))
+        .expect("cmd=")
+        .to_owned()
+}
+
+/// Session tokens an adapter has read before are read with one `MGET` of the session
+/// and user records (it remembers each session's user), and answer as the script does.
+#[tokio::test]
+async fn sessions_read_before_take_one_mget_and_answer_as_the_script() {
+    with_redis(|redis| async move {
+        let client = redis::Client::open(redis.url.as_str()).unwrap();
+        let conn = ConnectionManager::new(client).await.unwrap();
+        let prefix = redis.new_prefix();
+        let adapter = RedisAdapter::new(conn.clone()).with_prefix(prefix.clone());
+        let id = client_id(&conn).await;
+        let other = || RedisAdapter::new(redis.conn.clone()).with_prefix(prefix.clone());
+        let user = adapter
+            .create_user(new_user(&unique_email()))
+            .await
+            .unwrap();
+        let gone = adapter
+            .create_user(new_user(&unique_email()))
+            .await
+            .unwrap();
+        let s: Vec<AdapterSession> = [&user, &user, &user, &gone, &user]
+            .iter()
+            .map(|u| session(&u.id, time::Duration::hours(1)))
+            .collect();
+        for one in &s {
+            adapter.create_session(one.clone()).await.unwrap();
+        }
+        let tokens: Vec<String> = s.iter().map(|x| x.session_token.clone()).collect();
+        let read = |a: RedisAdapter| {
+            let tokens = tokens.clone();
+            async move {
+                a.get_sessions_and_users(&tokens)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.map(|found| found.map(|(s, u)| (s.session_token, u.id))))
+                    .map(|r| r.map_err(|e| e.to_string()))
+                    .collect::<Vec<_>>()
+            }
+        };
+        let first = read(adapter.clone()).await;
+        assert!(first.iter().all(|r| matches!(r, Ok(Some(_)))), "{first:?}");
+        assert_eq!(last_command(&redis, id).await, "evalsha");
+        assert_eq!(read(adapter.clone()).await, first);
+        assert_eq!(last_command(&redis, id).await, "mget");
+
+        // Behind this adapter's back: a session deleted (by another instance), one
+        // expired, a user record gone, a session moved to another user by hand.
+        other().delete_session(&tokens[1]).await.unwrap();
+        let mut expired = s[2].clone();
+        expired.expires = OffsetDateTime::now_utc() - time::Duration::seconds(1);
+        set_session_raw(
+            &redis,
+            &adapter,
+            &tokens[2],
+            &serde_json::to_string(&expired).unwrap(),
+        )
+        .await;
+        let _: () = redis::cmd("DEL")
+            .arg(format!("{prefix}user:{}", gone.id))
+            .query_async(&mut redis.conn.clone())
+            .await
+            .unwrap();
+        let third = adapter
+            .create_user(new_user(&unique_email()))
+            .await
+            .unwrap();
+        let mut moved = s[4].clone();
+        moved.user_id = third.id.clone();
+        set_session_raw(
+            &redis,
+            &adapter,
+            &tokens[4],
+            &serde_json::to_string(&moved).unwrap(),
+        )
+        .await;
+
+        let warm = read(adapter.clone()).await;
+        assert_eq!(last_command(&redis, id).await, "mget");
+        let fresh = read(other()).await;
+        let found = |i: usize, u: &AdapterUser| Ok(Some((tokens[i].clone(), u.id.clone())));
+        assert_eq!(
+            fresh,
+            vec![
+                found(0, &user),
+                Ok(None),
+                Ok(None),
+                Ok(None),
+                found(4, &third)
+            ]
+        );
+        assert_eq!(warm[..4], fresh[..4], "as the script answers");
+        // The moved session fails the remembered user's check, once: the next read
+        // goes through the script and finds its new user.
+        assert!(warm[4].is_err(), "{:?}", warm[4]);
+        assert_eq!(read(adapter.clone()).await, fresh);
+        assert_eq!(last_command(&redis, id).await, "evalsha");
+    })
+    .await;
+}
+
 /// Sets a raw session record.
 async fn set_session_raw(redis: &TestRedis, adapter: &RedisAdapter, token: &str, value: &str) {
     set_raw(redis, adapter, &format!("session:{token}"), value).await;
