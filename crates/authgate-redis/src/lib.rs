@@ -68,6 +68,12 @@
 //!   `update_session` is `SET … XX PXAT` with the session set's score in one
 //!   `MULTI`; `delete_sessions` is a script.
 //!
+//! Session reads: a gathered batch of session tokens is read in one round trip. The
+//! adapter remembers the user key of each session it has read (a session's user never
+//! changes; at most 50,000 entries), so sessions read before take one `MGET` of their
+//! session and user records; the others go through a script that finds each session's
+//! user. Both read the session record every time: nothing is served from memory.
+//!
 //! Sessions and verification tokens expire in Redis at their expiry; an expired one
 //! that Redis has not evicted yet (clocks differ) is still never returned as valid. A
 //! user's session set drops expired members when a session is created or the sessions
