@@ -48,8 +48,10 @@ impl std::fmt::Debug for RedisAdapter {
 }
 
 /// Hashed session token → the key of its user, for the sessions this adapter has read.
-/// A session's user never changes and a token is never reused, so an entry cannot go
-/// stale: it only says which user record to fetch beside the session record. A batch
+/// A session's user never changes, and the engine never reuses a token (the SHA-256 of
+/// 32 random bytes), so an entry does not go stale; should one, the pair it does not
+/// explain is read again with the script. It only says which user record to fetch
+/// beside the session record. A batch
 /// whose tokens are all here reads both records of each with one `MGET` (no script);
 /// the session record is still read every time, so a deleted session is never served.
 /// Bounded: an evicted or unknown token goes through the script, which fills it in.
@@ -337,23 +339,39 @@ impl RedisAdapter {
         }
         let (sessions, users) = parts.split_at(session_tokens.len());
         let now = now();
-        Ok(session_tokens
+        // Pairs the remembered user key does not explain (the user record missing, a
+        // record that fails its check) are read again with the script, so the answers
+        // are the script's; their entries are dropped.
+        let mut again = Vec::new();
+        let mut found: Vec<SessionRead> = Vec::with_capacity(session_tokens.len());
+        for (i, (token, records)) in session_tokens
             .iter()
             .zip(sessions.iter().zip(users))
-            .map(|(token, records)| match records {
-                // No session, or its user is gone (as the script answers).
-                (None, _) | (Some(_), None) => Ok(None),
-                (Some(session), Some(user)) => {
-                    let read = read_pair(Some(session), Some(user), now);
-                    if read.is_err() {
-                        // A record rewritten by hand (another user, not JSON): this
-                        // read fails, the next goes through the script.
-                        self.user_keys.remove(token.as_str());
-                    }
-                    read
+            .enumerate()
+        {
+            let read = match records {
+                (None, _) => {
+                    // No session: gone, so is its entry.
+                    self.user_keys.remove(token.as_str());
+                    Ok(None)
                 }
-            })
-            .collect())
+                (Some(session), Some(user)) => read_pair(Some(session), Some(user), now),
+                (Some(_), None) => Err(AdapterError::backend("no user record")),
+            };
+            if read.is_err() {
+                self.user_keys.remove(token.as_str());
+                again.push(i);
+            }
+            found.push(read);
+        }
+        if !again.is_empty() {
+            let tokens: Vec<String> = again.iter().map(|&i| session_tokens[i].clone()).collect();
+            let reread = self.read_sessions_by_script(&tokens).await?;
+            for (i, read) in again.into_iter().zip(reread) {
+                found[i] = read;
+            }
+        }
+        Ok(found)
     }
 }
 
@@ -612,6 +630,8 @@ impl Adapter for RedisAdapter {
         session_token: &str,
     ) -> Result<Option<AdapterSession>, AdapterError> {
         let key = self.keys.session(session_token);
+        // Not needed for correctness (every read reads the session record): keeps the
+        // map to live sessions.
         self.user_keys.remove(session_token);
         let Some(session) = self.get_del::<AdapterSession>(&key).await? else {
             return Ok(None);

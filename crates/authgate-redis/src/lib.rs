@@ -70,9 +70,13 @@
 //!
 //! Session reads: a gathered batch of session tokens is read in one round trip. The
 //! adapter remembers the user key of each session it has read (a session's user never
-//! changes; at most 50,000 entries), so sessions read before take one `MGET` of their
-//! session and user records; the others go through a script that finds each session's
-//! user. Both read the session record every time: nothing is served from memory.
+//! changes; at most 50,000 entries, one map per adapter and its clones, a new one per
+//! `with_prefix`), so a batch of sessions read before takes one `MGET` of their session
+//! and user records; a batch with any other token goes through a script that finds
+//! each session's user. Both read the session record every time: nothing is served
+//! from memory. A pair the remembered key does not explain (its user record missing,
+//! a record that fails its check) is read again with the script in the same call, so
+//! both ways answer alike.
 //!
 //! Sessions and verification tokens expire in Redis at their expiry; an expired one
 //! that Redis has not evicted yet (clocks differ) is still never returned as valid. A
