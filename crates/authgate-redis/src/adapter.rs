@@ -48,13 +48,13 @@ impl std::fmt::Debug for RedisAdapter {
 }
 
 /// Hashed session token → the key of its user, for the sessions this adapter has read.
-/// A session's user never changes, and the engine never reuses a token (the SHA-256 of
-/// 32 random bytes), so an entry does not go stale; should one, the pair it does not
-/// explain is read again with the script. It only says which user record to fetch
-/// beside the session record. A batch
-/// whose tokens are all here reads both records of each with one `MGET` (no script);
-/// the session record is still read every time, so a deleted session is never served.
-/// Bounded: an evicted or unknown token goes through the script, which fills it in.
+/// It only says which user record to fetch beside the session record. A session's user
+/// never changes, and the engine never reuses a token (the SHA-256 of 32 random bytes),
+/// so an entry does not go stale; should one, the pair it does not explain is read
+/// again with the script. A batch whose tokens are all here reads both records of each
+/// with one `MGET` (no script); the session record is still read every time, so a
+/// deleted session is never served. Bounded: an evicted or unknown token goes through
+/// the script, which fills it in.
 type UserKeys = quick_cache::sync::Cache<String, Arc<str>>;
 
 /// How many sessions' user keys an adapter remembers (~150 bytes each).
@@ -366,9 +366,19 @@ impl RedisAdapter {
         }
         if !again.is_empty() {
             let tokens: Vec<String> = again.iter().map(|&i| session_tokens[i].clone()).collect();
-            let reread = self.read_sessions_by_script(&tokens).await?;
-            for (i, read) in again.into_iter().zip(reread) {
-                found[i] = read;
+            match self.read_sessions_by_script(&tokens).await {
+                Ok(reread) => {
+                    for (i, read) in again.into_iter().zip(reread) {
+                        found[i] = read;
+                    }
+                }
+                // Only those reads fail; the others were answered.
+                Err(err) => {
+                    let message = err.to_string();
+                    for i in again {
+                        found[i] = Err(AdapterError::backend(message.clone()));
+                    }
+                }
             }
         }
         Ok(found)
