@@ -254,6 +254,29 @@ impl RedisAdapter {
 }
 
 impl RedisAdapter {
+    /// A command of `head` then the session keys of `session_tokens`, written through one
+    /// buffer (not a `String` each), with `room` bytes for what follows.
+    fn session_keys_command(
+        &self,
+        head: &[&str],
+        session_tokens: &[String],
+        room: usize,
+    ) -> redis::Cmd {
+        let key_len = self.keys.prefix().len() + 8 + session_tokens.first().map_or(0, String::len);
+        let mut cmd = redis::Cmd::with_capacity(
+            head.len() + 2 * session_tokens.len() + 1,
+            64 + session_tokens.len() * key_len + room,
+        );
+        for part in head {
+            cmd.arg(*part);
+        }
+        let mut key = Vec::with_capacity(key_len);
+        for token in session_tokens {
+            cmd.arg(self.keys.session_into(token, &mut key));
+        }
+        cmd
+    }
+
     /// Sessions and their users with the batch script (which finds each session's user
     /// key), remembering the user keys it found.
     async fn read_sessions_by_script(
@@ -264,18 +287,12 @@ impl RedisAdapter {
         // a `Vec` of its own before copying it again into the command.
         let script = &*scripts::GET_SESSIONS_AND_USERS;
         let prefix = self.keys.prefix();
-        let key_len = prefix.len() + 8 + session_tokens.first().map_or(0, String::len);
-        let mut cmd = redis::Cmd::with_capacity(
-            session_tokens.len() + 4,
-            64 + session_tokens.len() * key_len + prefix.len(),
+        let count = session_tokens.len().to_string();
+        let mut cmd = self.session_keys_command(
+            &["EVALSHA", script.get_hash(), &count],
+            session_tokens,
+            prefix.len(),
         );
-        cmd.arg("EVALSHA")
-            .arg(script.get_hash())
-            .arg(session_tokens.len());
-        let mut key = Vec::with_capacity(key_len);
-        for token in session_tokens {
-            cmd.arg(self.keys.session_into(token, &mut key));
-        }
         cmd.arg(prefix);
         let mut conn = self.conn();
         let parts: Vec<Option<Vec<u8>>> = match cmd.query_async(&mut conn).await {
@@ -317,17 +334,8 @@ impl RedisAdapter {
         session_tokens: &[String],
         user_keys: &[Arc<str>],
     ) -> Result<Vec<SessionRead>, AdapterError> {
-        let prefix = self.keys.prefix();
-        let key_len = prefix.len() + 8 + session_tokens.first().map_or(0, String::len);
-        let mut cmd = redis::Cmd::with_capacity(
-            2 * session_tokens.len() + 1,
-            8 + session_tokens.len() * (key_len + 64),
-        );
-        cmd.arg("MGET");
-        let mut key = Vec::with_capacity(key_len);
-        for token in session_tokens {
-            cmd.arg(self.keys.session_into(token, &mut key));
-        }
+        let room = user_keys.iter().map(|k| k.len()).sum();
+        let mut cmd = self.session_keys_command(&["MGET"], session_tokens, room);
         for user_key in user_keys {
             cmd.arg(&**user_key);
         }
